@@ -1,0 +1,49 @@
+"""The transcription pipeline: media bucket -> upload function -> Amazon Transcribe -> transcripts."""
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.failures import FailureQueue
+from infra.settings import load_settings
+from infra.storage import PrivateBucket, PrivateBucketArgs
+from infra.upload import UploadStage, UploadStageArgs
+
+settings = load_settings()
+account_id = aws.get_caller_identity_output().account_id
+region = aws.get_region_output().region
+
+media = PrivateBucket(
+    "media",
+    PrivateBucketArgs(bucket_name=settings.input_bucket_name, retain_data=settings.retain_data, tags=settings.tags),
+)
+transcripts = PrivateBucket(
+    "transcripts",
+    PrivateBucketArgs(bucket_name=settings.output_bucket_name, retain_data=settings.retain_data, tags=settings.tags),
+)
+failures = FailureQueue("failures", tags=settings.tags)
+upload = UploadStage(
+    "upload",
+    UploadStageArgs(
+        settings=settings,
+        input_bucket_id=media.bucket.id,
+        input_bucket_arn=media.arn,
+        output_bucket_name=transcripts.bucket_name,
+        output_bucket_arn=transcripts.arn,
+        failure_queue_arn=failures.arn,
+        account_id=account_id,
+    ),
+)
+
+pulumi.export("inputBucket", media.bucket_name)
+pulumi.export("outputBucket", transcripts.bucket_name)
+pulumi.export("functionName", upload.function_name)
+pulumi.export("failureQueueUrl", failures.url)
+pulumi.export("logGroupName", upload.log_group_name)
+pulumi.export("region", region)
+pulumi.export("jobNamePrefix", settings.job_name_prefix)
+pulumi.export("keyPrefix", settings.key_prefix)
+pulumi.export("outputPrefix", settings.output_prefix)
+pulumi.export(
+    "uploadCommand",
+    pulumi.Output.concat("aws s3 cp ./talk.mp3 s3://", media.bucket_name, "/", settings.key_prefix),
+)

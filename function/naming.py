@@ -1,0 +1,126 @@
+"""The pipeline's naming rules, as pure functions.
+
+One module, shared by the upload handler, the completion function, the Pulumi program and the
+media tool, so that a media key always maps to the same job name and the same transcript keys.
+Standard library only: it ships inside the Lambda package as it is.
+"""
+
+import hashlib
+import re
+import unicodedata
+
+SUPPORTED_FORMATS = ("mp3", "mp4", "wav", "flac", "ogg", "amr", "webm", "m4a")
+
+# Transcribe refuses media files of 2 GB and more.
+MAX_MEDIA_BYTES = 2 * 1024**3
+
+# StartTranscriptionJob's limits (botocore's model for the transcribe service).
+JOB_NAME_MAX = 200
+JOB_NAME_PREFIX_MAX = 64
+OUTPUT_KEY_MAX = 1024
+TAG_VALUE_MAX = 256
+
+TRANSCRIPT_SUFFIX = ".json"
+TEXT_SUFFIX = ".txt"
+ERROR_SUFFIX = ".error.json"
+
+_NOT_IN_JOB_NAME = re.compile(r"[^0-9A-Za-z._-]+")
+_NOT_IN_OUTPUT_KEY = re.compile(r"[^A-Za-z0-9\-_.!*'()/]")
+_JOB_NAME_PREFIX = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
+_OUTPUT_PREFIX = re.compile(r"[A-Za-z0-9\-_.!*'()/]*")
+_TAG_PUNCTUATION = set(" _.:/=+-@")
+
+
+def _digest(*parts: str, length: int) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:length]
+
+
+def _ascii_words(text: str) -> str:
+    """Letters without their accents, other characters as they are ('Café' -> 'Cafe')."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def media_format(key: str) -> str | None:
+    """Transcribe's MediaFormat for a key, from its extension in any case; None if unsupported."""
+    stem, dot, extension = key.rpartition(".")
+    if not dot or not stem or "/" in extension:
+        return None
+    extension = extension.lower()
+    return extension if extension in SUPPORTED_FORMATS else None
+
+
+def is_valid_job_name_prefix(prefix: str) -> bool:
+    return len(prefix) <= JOB_NAME_PREFIX_MAX and bool(_JOB_NAME_PREFIX.fullmatch(prefix))
+
+
+def job_name_prefix(project: str, stack: str) -> str:
+    """The prefix every job name of one stack starts with.
+
+    The short digest keeps stacks apart even when one stack's name starts with another's
+    ('dev' and 'dev-eu'), so listing or cleaning one stack's jobs never touches the other's.
+    """
+    readable = "-".join(
+        _NOT_IN_JOB_NAME.sub("-", _ascii_words(part)).strip("-._")[:24] or "x"
+        for part in (project, stack)
+    )
+    return f"{readable}-{_digest(project, stack, length=6)}-"
+
+
+def job_name(prefix: str, bucket: str, key: str, upload_id: str) -> str:
+    """A valid, readable job name for one upload of `key` (decoded) to `bucket`.
+
+    The digest covers the bucket, the exact key and the upload's identity (S3's sequencer, or
+    version id or eTag), so a repeated delivery of one upload gets the same name, a re-upload of
+    the same key a new one, and keys that read alike once cleaned ('a b.mp3', 'a_b.mp3') differ.
+    """
+    digest = _digest(bucket, key, upload_id, length=16)
+    room = JOB_NAME_MAX - len(prefix) - len(digest) - 1
+    readable = _NOT_IN_JOB_NAME.sub("-", _ascii_words(key)).strip("-._")
+    # The end of a long key (its file name) says more than its folders.
+    readable = readable[-room:].lstrip("-._") or "media"
+    return f"{prefix}{readable}-{digest}"
+
+
+def is_valid_output_prefix(prefix: str) -> bool:
+    return len(prefix) <= 256 and not prefix.startswith("/") and bool(_OUTPUT_PREFIX.fullmatch(prefix))
+
+
+def transcript_base(output_prefix: str, media_key: str) -> str:
+    """Where a media file's results live, without a suffix: `<prefix><media key>`.
+
+    Keys whose characters Transcribe's OutputKey refuses (spaces, accents, '#'...) or that are
+    too long are cleaned and given a short digest of the original key, so two media keys never
+    share a transcript.
+    """
+    room = OUTPUT_KEY_MAX - len(output_prefix) - len(ERROR_SUFFIX)
+    clean = _NOT_IN_OUTPUT_KEY.sub("_", media_key)
+    if clean != media_key or len(clean) > room:
+        tag = "-" + _digest(media_key, length=8)
+        clean = clean[: room - len(tag)] + tag
+    return output_prefix + clean
+
+
+def transcript_key(output_prefix: str, media_key: str) -> str:
+    """The key of the JSON transcript Transcribe writes (subtitles sit beside it)."""
+    return transcript_base(output_prefix, media_key) + TRANSCRIPT_SUFFIX
+
+
+def text_key(output_prefix: str, media_key: str) -> str:
+    """The key of the plain-text transcript, next to the JSON one."""
+    return transcript_base(output_prefix, media_key) + TEXT_SUFFIX
+
+
+def error_key(output_prefix: str, media_key: str) -> str:
+    """The key of the note that says why a media file has no transcript."""
+    return transcript_base(output_prefix, media_key) + ERROR_SUFFIX
+
+
+def subtitle_key(output_prefix: str, media_key: str, subtitle_format: str) -> str:
+    return f"{transcript_base(output_prefix, media_key)}.{subtitle_format}"
+
+
+def tag_value(text: str) -> str:
+    """`text` as a valid AWS tag value: letters, digits, spaces and `_.:/=+-@`, 256 at most."""
+    cleaned = "".join(c if c.isalnum() or c in _TAG_PUNCTUATION else "_" for c in text)
+    return cleaned[:TAG_VALUE_MAX]

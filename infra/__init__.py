@@ -1,0 +1,1 @@
+"""The pipeline's components: one module per concern."""

@@ -1,0 +1,196 @@
+"""The stack's settings: read from Pulumi config once, validated once, frozen.
+
+Defaults and descriptions live in the `config:` block of Pulumi.yaml (the CLI merges them into
+every stack's config), so this module requires every key instead of repeating a default.
+A bad value stops the preview with one sentence: the key, the value, what is allowed.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+
+import botocore.session
+import pulumi
+
+from function import naming
+
+# The values CloudWatch Logs accepts for a log group's retention, in days.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+SUBTITLE_FORMATS = ("srt", "vtt")
+ON_DESTROY = ("retain", "delete")
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
+
+
+class SettingsError(ValueError):
+    """A configured value the program cannot use."""
+
+
+def transcribe_language_codes() -> tuple[str, ...]:
+    """The language codes StartTranscriptionJob accepts, from botocore's model of the API."""
+    model = botocore.session.get_session().get_service_model("transcribe")
+    return tuple(model.shape_for("LanguageCode").enum)
+
+
+@dataclass(frozen=True)
+class Settings:
+    project: str
+    stack: str
+    language_code: str
+    """A Transcribe language code, or 'auto' to let Transcribe identify the language."""
+    language_options: tuple[str, ...]
+    """With 'auto': the languages to choose from (empty: any)."""
+    subtitle_formats: tuple[str, ...]
+    """Subtitle files written beside each transcript: srt, vtt."""
+    max_speakers: int
+    """Speaker labels for up to this many speakers; 0 turns them off."""
+    key_prefix: str
+    """Only uploads under this key prefix start a job."""
+    output_prefix: str
+    """Transcripts are written under this prefix of the output bucket."""
+    job_queueing: bool
+    """Queue jobs beyond Transcribe's concurrent-job quota instead of failing them."""
+    memory_size: int
+    timeout: int
+    log_retention_days: int
+    on_destroy: str
+    """'retain' keeps both buckets and their data on `pulumi destroy`; 'delete' removes them."""
+    input_bucket_name: str
+    output_bucket_name: str
+    notify_email: str
+    extra_tags: tuple[tuple[str, str], ...]
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The tags every taggable resource carries."""
+        return {"project": self.project, "stack": self.stack, **dict(self.extra_tags)}
+
+    @property
+    def job_name_prefix(self) -> str:
+        return naming.job_name_prefix(self.project, self.stack)
+
+    @property
+    def retain_data(self) -> bool:
+        return self.on_destroy == "retain"
+
+
+def load_settings(config: pulumi.Config | None = None) -> Settings:
+    config = config or pulumi.Config()
+    settings = Settings(
+        project=pulumi.get_project(),
+        stack=pulumi.get_stack(),
+        language_code=config.require("languageCode"),
+        language_options=tuple(config.require_object("languageOptions")),
+        subtitle_formats=tuple(config.require_object("subtitleFormats")),
+        max_speakers=config.require_int("maxSpeakers"),
+        key_prefix=config.require("keyPrefix"),
+        output_prefix=config.require("outputPrefix"),
+        job_queueing=config.require_bool("jobQueueing"),
+        memory_size=config.require_int("memorySize"),
+        timeout=config.require_int("timeout"),
+        log_retention_days=config.require_int("logRetentionDays"),
+        on_destroy=config.require("onDestroy"),
+        input_bucket_name=config.require("inputBucketName"),
+        output_bucket_name=config.require("outputBucketName"),
+        notify_email=config.require("notifyEmail"),
+        extra_tags=_tag_pairs(config.require_object("tags")),
+    )
+    validate(settings)
+    return settings
+
+
+def _tag_pairs(tags) -> tuple[tuple[str, str], ...]:
+    if not isinstance(tags, dict):
+        raise SettingsError(f"tags is {json.dumps(tags)}: it must be a map of tag names to values")
+    return tuple((str(key), str(value)) for key, value in tags.items())
+
+
+def validate(settings: Settings) -> None:
+    """Raise SettingsError naming the first setting that cannot be used."""
+    for check in _CHECKS:
+        check(settings)
+
+
+def _check_language(s: Settings) -> None:
+    codes = transcribe_language_codes()
+    if s.language_code != "auto" and s.language_code not in codes:
+        raise SettingsError(
+            f"languageCode is {s.language_code!r}: use 'auto' or a Transcribe language code such as"
+            " en-US, en-GB, es-ES, fr-FR, de-DE (see the README for the full list)"
+        )
+    if unknown := [code for code in s.language_options if code not in codes]:
+        raise SettingsError(f"languageOptions has {unknown}: each must be a Transcribe language code such as en-US")
+    if s.language_options and s.language_code != "auto":
+        raise SettingsError("languageOptions is set but languageCode is not 'auto': options apply to language identification only")
+    if len(s.language_options) == 1:
+        raise SettingsError("languageOptions has one language: give two or more, or set languageCode to it instead")
+
+
+def _check_subtitles(s: Settings) -> None:
+    if unknown := [f for f in s.subtitle_formats if f not in SUBTITLE_FORMATS]:
+        raise SettingsError(f"subtitleFormats has {unknown}: allowed are srt and vtt")
+
+
+def _check_speakers(s: Settings) -> None:
+    if s.max_speakers != 0 and not 2 <= s.max_speakers <= 30:
+        raise SettingsError(f"maxSpeakers is {s.max_speakers}: use 0 to turn speaker labels off, or 2 to 30")
+
+
+def _check_prefixes(s: Settings) -> None:
+    if s.key_prefix.startswith("/") or len(s.key_prefix) > 512 or "*" in s.key_prefix:
+        raise SettingsError(
+            f"keyPrefix is {s.key_prefix!r}: use an S3 key prefix such as 'media/' (no leading '/', no '*', 512 characters at most)"
+        )
+    if not naming.is_valid_output_prefix(s.output_prefix):
+        raise SettingsError(
+            f"outputPrefix is {s.output_prefix!r}: use letters, digits and -_.!*'()/ (no leading '/'), such as 'transcripts/'"
+        )
+    if not naming.is_valid_job_name_prefix(s.job_name_prefix):
+        raise SettingsError(f"the project and stack names give the job-name prefix {s.job_name_prefix!r}, which Transcribe refuses")
+
+
+def _check_function(s: Settings) -> None:
+    if not 128 <= s.memory_size <= 10240:
+        raise SettingsError(f"memorySize is {s.memory_size}: Lambda allows 128 to 10240 (MB)")
+    if not 10 <= s.timeout <= 900:
+        raise SettingsError(
+            f"timeout is {s.timeout}: use 10 to 900 (seconds); the function retries throttled calls for several seconds"
+        )
+    if s.log_retention_days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(map(str, LOG_RETENTION_DAYS))
+        raise SettingsError(f"logRetentionDays is {s.log_retention_days}: CloudWatch accepts {allowed}")
+
+
+def _check_data(s: Settings) -> None:
+    if s.on_destroy not in ON_DESTROY:
+        raise SettingsError(f"onDestroy is {s.on_destroy!r}: use 'retain' (keep the buckets and data) or 'delete'")
+    for key, name in (("inputBucketName", s.input_bucket_name), ("outputBucketName", s.output_bucket_name)):
+        if name and (not _BUCKET_NAME.fullmatch(name) or ".." in name):
+            raise SettingsError(
+                f"{key} is {name!r}: an S3 bucket name has 3 to 63 lower-case letters, digits, '.' or '-', or leave it empty for a generated name"
+            )
+    if s.input_bucket_name and s.input_bucket_name == s.output_bucket_name:
+        raise SettingsError("inputBucketName and outputBucketName are the same: the transcripts need a bucket of their own")
+    if s.notify_email and not _EMAIL.fullmatch(s.notify_email):
+        raise SettingsError(f"notifyEmail is {s.notify_email!r}: give one email address, or leave it empty")
+
+
+def _check_tags(s: Settings) -> None:
+    if len(s.tags) > 50:
+        raise SettingsError(f"tags has {len(s.extra_tags)} entries: AWS resources take 50 tags at most, project and stack included")
+    for key, value in s.extra_tags:
+        if key in ("project", "stack"):
+            raise SettingsError(f"tags sets {key!r}: the program sets that tag itself")
+        if not (1 <= len(key) <= 128 and _TAG_TEXT.fullmatch(key)) or key.lower().startswith("aws:"):
+            raise SettingsError(
+                f"tags has the key {key!r}: 1 to 128 letters, digits, spaces or _.:/=+-@, not starting with 'aws:'"
+            )
+        if not (len(value) <= 256 and _TAG_TEXT.fullmatch(value)):
+            raise SettingsError(f"tags.{key} is {value!r}: up to 256 letters, digits, spaces or _.:/=+-@")
+
+
+_CHECKS = (_check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_function, _check_data, _check_tags)

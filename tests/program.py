@@ -1,0 +1,173 @@
+"""Run `__main__.py` under Pulumi mocks, the way `pulumi preview` would for one stack, and record
+the resource graph it declares: every resource's type, name, inputs, parent, dependencies and
+options, plus the stack outputs.
+
+No Pulumi CLI reads Pulumi.yaml and Pulumi.<stack>.yaml here, so `stack_config` does its job:
+the project's declared defaults, then the stack file's values, as the strings the CLI hands over.
+"""
+
+import hashlib
+import json
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+import yaml
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.mocks import MockMonitor
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT_FILE = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+PROJECT = PROJECT_FILE["name"]
+ACCOUNT_ID = "123456789012"
+STACKS = ("dev", "prod")
+
+
+def _config_string(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def _full_key(key: str) -> str:
+    return key if ":" in key else f"{PROJECT}:{key}"
+
+
+def stack_config(stack: str, overrides: dict | None = None) -> dict[str, str]:
+    """The config the CLI gives the program: Pulumi.yaml defaults < stack file < overrides."""
+    values = {}
+    for key, declaration in (PROJECT_FILE.get("config") or {}).items():
+        if isinstance(declaration, dict) and "default" in declaration:
+            values[_full_key(key)] = declaration["default"]
+        elif isinstance(declaration, dict) and "value" in declaration:
+            values[_full_key(key)] = declaration["value"]
+    stack_file = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()) or {}
+    values.update({_full_key(k): v for k, v in (stack_file.get("config") or {}).items()})
+    values.update({_full_key(k): v for k, v in (overrides or {}).items()})
+    return {key: _config_string(value) for key, value in values.items()}
+
+
+@dataclass
+class Recorded:
+    type: str
+    name: str
+    inputs: dict
+    state: dict
+    urn: str = ""
+    parent: str = ""
+    dependencies: list[str] = field(default_factory=list)
+    retain_on_delete: bool = False
+    protect: bool = False
+
+
+def _suffix(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:7]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers like a provider would: physical names, ARNs and URLs for what AWS computes."""
+
+    def __init__(self, region: str):
+        self.region = region
+        self.resources: list[Recorded] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        inputs = dict(args.inputs)
+        physical = inputs.get("name") or (inputs.get("namePrefix", "") + _suffix(args.name) if inputs.get("namePrefix") else f"{args.name}-{_suffix(args.name)}")
+        state = dict(inputs)
+        region, account = self.region, ACCOUNT_ID
+        if args.typ == "aws:s3/bucket:Bucket":
+            physical = inputs.get("bucket") or f"{args.name}-{_suffix(args.name)}"
+            state.update(bucket=physical, arn=f"arn:aws:s3:::{physical}")
+        elif args.typ == "aws:iam/role:Role":
+            state.update(name=physical, arn=f"arn:aws:iam::{account}:role/{physical}")
+        elif args.typ == "aws:iam/policy:Policy":
+            state.update(name=physical, arn=f"arn:aws:iam::{account}:policy/{physical}")
+        elif args.typ == "aws:lambda/function:Function":
+            state.update(name=physical, arn=f"arn:aws:lambda:{region}:{account}:function:{physical}")
+        elif args.typ == "aws:sqs/queue:Queue":
+            state.update(
+                name=physical,
+                arn=f"arn:aws:sqs:{region}:{account}:{physical}",
+                url=f"https://sqs.{region}.amazonaws.com/{account}/{physical}",
+            )
+        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
+            state.update(name=physical, arn=f"arn:aws:logs:{region}:{account}:log-group:{physical}")
+        elif args.typ == "aws:cloudwatch/eventRule:EventRule":
+            state.update(name=physical, arn=f"arn:aws:events:{region}:{account}:rule/{physical}")
+        elif args.typ == "aws:sns/topic:Topic":
+            state.update(name=physical, arn=f"arn:aws:sns:{region}:{account}:{physical}")
+        self.resources.append(Recorded(type=args.typ, name=args.name, inputs=inputs, state=state))
+        return [physical if args.custom else "", state]
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/test", "userId": "AIDTEST"}
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}
+        raise NotImplementedError(f"the program calls {args.token}, which these mocks do not answer")
+
+
+class RecordingMonitor(MockMonitor):
+    """Keeps what the mocks are not shown: parent, dependencies and resource options."""
+
+    def __init__(self, mocks: RecordingMocks):
+        super().__init__(mocks)
+        self.options: dict[tuple[str, str], dict] = {}
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        self.options[(request.type, request.name)] = {
+            "urn": response.urn,
+            "parent": request.parent,
+            "dependencies": list(request.dependencies),
+            "retain_on_delete": request.retainOnDelete,
+            "protect": request.protect,
+        }
+        return response
+
+
+@dataclass
+class Program:
+    stack: str
+    config: dict[str, str]
+    resources: list[Recorded]
+    outputs: dict
+
+    def of_type(self, typ: str) -> list[Recorded]:
+        return [r for r in self.resources if r.type == typ]
+
+    def named(self, name: str) -> Recorded:
+        (found,) = [r for r in self.resources if r.name == name]
+        return found
+
+    def by_urn(self, urn: str) -> Recorded:
+        (found,) = [r for r in self.resources if r.urn == urn]
+        return found
+
+
+def run_program(stack: str, overrides: dict | None = None) -> Program:
+    """Evaluate `__main__.py` for a stack and return what it declared."""
+    config = stack_config(stack, overrides)
+    region = config.get("aws:region", "us-east-1")
+    mocks = RecordingMocks(region)
+    monitor = RecordingMonitor(mocks)
+    runtime_settings.ROOT.set(None)  # a fresh stack, without the previous run's outputs
+    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    outputs: dict = {}
+
+    @pulumi.runtime.test
+    def evaluate():
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        exported = runtime_settings.get_root_resource().outputs
+        return pulumi.Output.all(**exported).apply(outputs.update)
+
+    evaluate()
+    for resource in mocks.resources:
+        for key, value in monitor.options.get((resource.type, resource.name), {}).items():
+            setattr(resource, key, value)
+    return Program(stack=stack, config=config, resources=mocks.resources, outputs=outputs)

@@ -1,0 +1,423 @@
+"""The Pulumi program, evaluated under mocks for each stack file: what it would deploy."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from function import naming
+from program import ACCOUNT_ID, PROJECT, ROOT, STACKS, Program, run_program
+
+BUCKET = "aws:s3/bucket:Bucket"
+FUNCTION = "aws:lambda/function:Function"
+POLICY = "aws:iam/policy:Policy"
+ROLE = "aws:iam/role:Role"
+TAGGABLE = (BUCKET, FUNCTION, POLICY, ROLE, "aws:sqs/queue:Queue", "aws:cloudwatch/logGroup:LogGroup")
+OUTPUTS = {
+    "inputBucket", "outputBucket", "functionName", "failureQueueUrl", "logGroupName", "region",
+    "uploadCommand", "jobNamePrefix", "keyPrefix", "outputPrefix",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=STACKS)
+def program(request) -> Program:
+    return run_program(request.param)
+
+
+@pytest.fixture(scope="module")
+def dev() -> Program:
+    return run_program("dev")
+
+
+@pytest.fixture(scope="module")
+def prod() -> Program:
+    return run_program("prod")
+
+
+def bucket_arn(program: Program, component: str) -> str:
+    return program.named(f"{component}-bucket").state["arn"]
+
+
+def statements(program: Program, policy_name: str) -> list[dict]:
+    return json.loads(program.named(policy_name).inputs["policy"])["Statement"]
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+# --- storage -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("component", ["media", "transcripts"])
+def test_buckets_block_every_kind_of_public_access(program, component):
+    block = program.named(f"{component}-public-access")
+    assert block.inputs["bucket"] == program.named(f"{component}-bucket").state["bucket"]
+    for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+        assert block.inputs[flag] is True, flag
+
+
+@pytest.mark.parametrize("component", ["media", "transcripts"])
+def test_buckets_deny_requests_without_tls(program, component):
+    (statement,) = json.loads(program.named(f"{component}-tls-only").inputs["policy"])["Statement"]
+    arn = bucket_arn(program, component)
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == "*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert sorted(statement["Resource"]) == [arn, f"{arn}/*"]
+
+
+@pytest.mark.parametrize("component", ["media", "transcripts"])
+def test_buckets_enforce_owner_encrypt_and_abort_abandoned_uploads(program, component):
+    assert program.named(f"{component}-ownership").inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    (rule,) = program.named(f"{component}-encryption").inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+    (lifecycle,) = program.named(f"{component}-lifecycle").inputs["rules"]
+    assert lifecycle["status"] == "Enabled"
+    assert lifecycle["abortIncompleteMultipartUpload"]["daysAfterInitiation"] >= 1
+
+
+def test_bucket_guards_are_applied_to_their_own_bucket(program):
+    for component in ("media", "transcripts"):
+        bucket_urn = program.named(f"{component}-bucket").urn
+        for guard in ("public-access", "ownership", "encryption", "lifecycle", "tls-only"):
+            assert bucket_urn in program.named(f"{component}-{guard}").dependencies, guard
+
+
+def test_the_bucket_policy_waits_for_the_public_access_block(program):
+    for component in ("media", "transcripts"):
+        block = program.named(f"{component}-public-access")
+        assert block.urn in program.named(f"{component}-tls-only").dependencies
+
+
+def test_buckets_are_named_by_pulumi_unless_configured(program):
+    for bucket in program.of_type(BUCKET):
+        assert "bucket" not in bucket.inputs
+    named = run_program(program.stack, {"inputBucketName": "acme-media-in", "outputBucketName": "acme-text-out"})
+    assert named.named("media-bucket").inputs["bucket"] == "acme-media-in"
+    assert named.outputs["outputBucket"] == "acme-text-out"
+
+
+def test_dev_deletes_buckets_with_their_data_on_destroy(dev):
+    for bucket in dev.of_type(BUCKET):
+        assert bucket.inputs["forceDestroy"] is True
+        assert bucket.retain_on_delete is False
+
+
+def test_prod_keeps_buckets_their_data_and_their_guards_on_destroy(prod):
+    s3_resources = [r for r in prod.resources if r.type.startswith("aws:s3/bucket") and "Notification" not in r.type]
+    assert len(s3_resources) == 12
+    for resource in s3_resources:
+        assert resource.retain_on_delete is True, resource.name
+    for bucket in prod.of_type(BUCKET):
+        assert bucket.inputs["forceDestroy"] is False
+    # The notification points at a function that destroy removes: it goes too.
+    assert prod.named("upload-notification").retain_on_delete is False
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+def test_no_policy_grants_wildcard_actions_or_s3_on_every_resource(program):
+    for policy in program.of_type(POLICY):
+        for statement in json.loads(policy.inputs["policy"])["Statement"]:
+            if statement["Effect"] != "Allow":
+                continue
+            for action in as_list(statement["Action"]):
+                assert action != "*" and not action.endswith(":*"), (policy.name, action)
+                if action.startswith("s3:"):
+                    assert "*" not in as_list(statement["Resource"]), (policy.name, action)
+
+
+def test_s3_grants_are_scoped_to_the_pipeline_buckets(program):
+    media, transcripts = bucket_arn(program, "media"), bucket_arn(program, "transcripts")
+    for policy in program.of_type(POLICY):
+        for statement in json.loads(policy.inputs["policy"])["Statement"]:
+            if any(a.startswith("s3:") for a in as_list(statement["Action"])):
+                for resource in as_list(statement["Resource"]):
+                    assert resource in (media, transcripts) or resource.startswith((f"{media}/", f"{transcripts}/"))
+
+
+def test_only_our_own_policies_are_attached(program):
+    our_policies = {p.state["arn"] for p in program.of_type(POLICY)}
+    attachments = program.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert attachments
+    for attachment in attachments:
+        assert attachment.inputs["policyArn"] in our_policies
+        assert "FullAccess" not in attachment.inputs["policyArn"]
+
+
+def test_upload_function_may_do_exactly_what_its_code_calls(program):
+    granted = {
+        (action, resource)
+        for statement in statements(program, "upload-handler-policy")
+        for action in statement["Action"]
+        for resource in statement["Resource"]
+    }
+    media, transcripts = bucket_arn(program, "media"), bucket_arn(program, "transcripts")
+    log_group = program.named("upload-handler-logs").state["arn"]
+    queue = program.named("failures-queue").state["arn"]
+    data_access_role = program.named("upload-transcribe-access-role").state["arn"]
+    assert granted == {
+        ("logs:CreateLogStream", f"{log_group}:*"),
+        ("logs:PutLogEvents", f"{log_group}:*"),
+        ("sqs:SendMessage", queue),
+        ("transcribe:StartTranscriptionJob", "*"),
+        ("transcribe:TagResource", "*"),
+        ("s3:GetObject", f"{media}/*"),
+        ("s3:PutObject", f"{transcripts}/transcripts/*"),
+        ("iam:PassRole", data_access_role),
+    }
+    (pass_role,) = [s for s in statements(program, "upload-handler-policy") if s["Action"] == ["iam:PassRole"]]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "transcribe.amazonaws.com"}}
+
+
+def test_function_role_is_trusted_by_lambda_only(program):
+    (statement,) = json.loads(program.named("upload-handler-role").inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+
+
+def test_transcribe_data_access_role_reads_media_writes_transcripts_for_this_account_only(program):
+    (trust,) = json.loads(program.named("upload-transcribe-access-role").inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "transcribe.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    media, transcripts = bucket_arn(program, "media"), bucket_arn(program, "transcripts")
+    granted = {(s["Action"][0], s["Resource"][0]) for s in statements(program, "upload-transcribe-access-policy")}
+    assert granted == {("s3:GetObject", f"{media}/*"), ("s3:ListBucket", media), ("s3:PutObject", f"{transcripts}/transcripts/*")}
+    env = program.named("upload-handler-lambda").inputs["environment"]["variables"]
+    assert env["DATA_ACCESS_ROLE_ARN"] == program.named("upload-transcribe-access-role").state["arn"]
+
+
+def test_without_job_queueing_there_is_no_data_access_role_to_pass(program):
+    plain = run_program(program.stack, {"jobQueueing": False})
+    assert not [r for r in plain.of_type(ROLE) if "transcribe-access" in r.name]
+    assert "DATA_ACCESS_ROLE_ARN" not in plain.named("upload-handler-lambda").inputs["environment"]["variables"]
+    actions = {a for s in statements(plain, "upload-handler-policy") for a in s["Action"]}
+    assert "iam:PassRole" not in actions
+
+
+def test_key_prefix_narrows_the_trigger_and_the_read_grant(program):
+    scoped = run_program(program.stack, {"keyPrefix": "media/"})
+    media = bucket_arn(scoped, "media")
+    entries = scoped.named("upload-notification").inputs["lambdaFunctions"]
+    assert {entry["filterPrefix"] for entry in entries} == {"media/"}
+    reads = [s for s in statements(scoped, "upload-handler-policy") if s["Action"] == ["s3:GetObject"]]
+    assert reads[0]["Resource"] == [f"{media}/media/*"]
+
+
+# --- the upload function -----------------------------------------------------------------------
+
+
+def test_function_package_is_the_python_modules_of_function_dir(program):
+    code = program.named("upload-handler-lambda").inputs["code"]
+    shipped = set(code.assets)
+    expected = {p.name for p in (ROOT / "function").glob("*.py")}
+    assert shipped == expected
+    assert "handler.py" in shipped and "naming.py" in shipped
+    assert not [name for name in shipped if "__pycache__" in name or "test" in name]
+    for name, asset in code.assets.items():
+        assert Path(asset.path) == ROOT / "function" / name
+
+
+def test_function_runs_a_current_python_on_arm64(program):
+    function = program.named("upload-handler-lambda")
+    major, minor = map(int, function.inputs["runtime"].removeprefix("python").split("."))
+    assert (major, minor) >= (3, 13)
+    assert function.inputs["architectures"] == ["arm64"]
+    assert function.inputs["handler"] == "handler.lambda_handler"
+    assert function.inputs["role"] == program.named("upload-handler-role").state["arn"]
+
+
+def test_function_memory_and_timeout_come_from_settings(dev, prod):
+    assert dev.named("upload-handler-lambda").inputs["memorySize"] == 128
+    assert dev.named("upload-handler-lambda").inputs["timeout"] == 60
+    assert prod.named("upload-handler-lambda").inputs["memorySize"] == 256
+    tuned = run_program("dev", {"memorySize": 512, "timeout": 120})
+    assert tuned.named("upload-handler-lambda").inputs["memorySize"] == 512
+    assert tuned.named("upload-handler-lambda").inputs["timeout"] == 120
+
+
+def test_function_environment_carries_the_settings(program):
+    env = program.named("upload-handler-lambda").inputs["environment"]["variables"]
+    assert env["OUTPUT_BUCKET"] == program.outputs["outputBucket"]
+    assert env["OUTPUT_PREFIX"] == "transcripts/"
+    assert env["LANGUAGE_CODE"] == "en-US"
+    assert env["JOB_NAME_PREFIX"] == naming.job_name_prefix(PROJECT, program.stack)
+    assert json.loads(env["JOB_TAGS"])["stack"] == program.stack
+    expected_subtitles = {"dev": "srt", "prod": "srt,vtt"}[program.stack]
+    assert env["SUBTITLE_FORMATS"] == expected_subtitles
+    assert env["MAX_SPEAKERS"] == {"dev": "0", "prod": "10"}[program.stack]
+
+
+def test_language_identification_is_passed_to_the_function():
+    auto = run_program("dev", {"languageCode": "auto", "languageOptions": ["en-US", "es-US"]})
+    env = auto.named("upload-handler-lambda").inputs["environment"]["variables"]
+    assert env["LANGUAGE_CODE"] == "auto"
+    assert env["LANGUAGE_OPTIONS"] == "en-US,es-US"
+
+
+def test_function_logs_as_json_to_its_own_log_group_with_the_stack_retention(dev, prod):
+    for program, days in ((dev, 7), (prod, 365)):
+        log_group = program.named("upload-handler-logs")
+        assert log_group.inputs["retentionInDays"] == days
+        assert log_group.inputs["namePrefix"].startswith("/aws/lambda/")
+        logging_config = program.named("upload-handler-lambda").inputs["loggingConfig"]
+        assert logging_config == {"logFormat": "JSON", "logGroup": log_group.state["name"]}
+        assert program.outputs["logGroupName"] == log_group.state["name"]
+
+
+def test_failed_invocations_are_retried_twice_then_kept_in_an_encrypted_queue(program):
+    config = program.named("upload-handler-async")
+    queue = program.named("failures-queue")
+    assert config.inputs["maximumRetryAttempts"] == 2
+    assert config.inputs["maximumEventAgeInSeconds"] == 6 * 3600
+    assert config.inputs["destinationConfig"] == {"onFailure": {"destination": queue.state["arn"]}}
+    assert queue.inputs["sqsManagedSseEnabled"] is True
+    assert queue.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
+
+
+def test_function_and_failure_destination_wait_for_the_role_permissions(program):
+    attachment = program.named("upload-handler-policy-attachment")
+    assert attachment.urn in program.named("upload-handler-lambda").dependencies
+    assert attachment.urn in program.named("upload-handler-async").dependencies
+
+
+# --- the trigger -------------------------------------------------------------------------------
+
+
+def test_s3_may_invoke_the_function_only_from_the_media_bucket_of_this_account(program):
+    permission = program.named("upload-invoke-permission")
+    assert permission.inputs["action"] == "lambda:InvokeFunction"
+    assert permission.inputs["principal"] == "s3.amazonaws.com"
+    assert permission.inputs["sourceArn"] == bucket_arn(program, "media")
+    assert permission.inputs["sourceAccount"] == ACCOUNT_ID
+    assert permission.inputs["function"] == program.outputs["functionName"]
+
+
+def test_notification_covers_each_media_extension_in_both_cases(program):
+    notification = program.named("upload-notification")
+    assert notification.inputs["bucket"] == program.outputs["inputBucket"]
+    entries = notification.inputs["lambdaFunctions"]
+    suffixes = sorted(entry["filterSuffix"] for entry in entries)
+    expected = sorted([f".{f}" for f in naming.SUPPORTED_FORMATS] + [f".{f.upper()}" for f in naming.SUPPORTED_FORMATS])
+    assert suffixes == expected
+    function_arn = program.named("upload-handler-lambda").state["arn"]
+    for entry in entries:
+        assert entry["events"] == ["s3:ObjectCreated:*"]
+        assert entry["lambdaFunctionArn"] == function_arn
+        assert "filterPrefix" not in entry or entry["filterPrefix"] in ("", None)
+
+
+def test_notification_is_written_after_the_invoke_permission(program):
+    permission = program.named("upload-invoke-permission")
+    assert permission.urn in program.named("upload-notification").dependencies
+
+
+def test_only_the_media_bucket_triggers_anything(program):
+    (notification,) = program.of_type("aws:s3/bucketNotification:BucketNotification")
+    assert notification.inputs["bucket"] == program.outputs["inputBucket"]
+    assert notification.inputs["bucket"] != program.outputs["outputBucket"]
+
+
+# --- tags, naming, outputs ---------------------------------------------------------------------
+
+
+def test_every_taggable_resource_carries_project_and_stack_tags(program):
+    tagged = [r for r in program.resources if r.type in TAGGABLE]
+    assert len(tagged) >= 9
+    for resource in tagged:
+        assert resource.inputs.get("tags", {}).get("project") == PROJECT, resource.name
+        assert resource.inputs["tags"]["stack"] == program.stack, resource.name
+    if program.stack == "prod":
+        assert all(r.inputs["tags"]["environment"] == "production" for r in tagged)
+
+
+def test_children_are_named_from_their_component_and_parented_to_it(program):
+    components = {r.urn: r for r in program.resources if not r.type.startswith("aws:")}
+    for resource in program.resources:
+        parent = components.get(resource.parent)
+        if parent is not None:
+            assert resource.name.startswith(f"{parent.name}-"), (resource.name, parent.name)
+    assert all(components.get(r.parent) for r in program.resources if r.type.startswith("aws:"))
+
+
+def test_stack_outputs_are_the_documented_ones(program):
+    assert set(program.outputs) == OUTPUTS
+    assert program.outputs["inputBucket"] == program.named("media-bucket").state["bucket"]
+    assert program.outputs["outputBucket"] == program.named("transcripts-bucket").state["bucket"]
+    assert program.outputs["functionName"] == program.named("upload-handler-lambda").state["name"]
+    assert program.outputs["failureQueueUrl"] == program.named("failures-queue").state["url"]
+    assert program.outputs["region"] == program.config["aws:region"]
+    assert program.outputs["jobNamePrefix"] == naming.job_name_prefix(PROJECT, program.stack)
+    assert program.outputs["inputBucket"] in program.outputs["uploadCommand"]
+
+
+def test_stacks_get_job_name_prefixes_that_do_not_overlap():
+    prefixes = [naming.job_name_prefix(PROJECT, stack) for stack in ("dev", "dev-eu", "prod")]
+    for a in prefixes:
+        for b in prefixes:
+            assert a == b or not b.startswith(a)
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+INVALID_SETTINGS = [
+    ({"languageCode": "english"}, "languageCode is 'english'"),
+    ({"languageCode": "auto", "languageOptions": ["en-US", "xx-XX"]}, "languageOptions has ['xx-XX']"),
+    ({"languageOptions": ["en-US", "fr-FR"]}, "languageOptions is set but languageCode is not 'auto'"),
+    ({"languageCode": "auto", "languageOptions": ["en-US"]}, "languageOptions has one language"),
+    ({"logRetentionDays": 10}, "logRetentionDays is 10: CloudWatch accepts 1, 3, 5"),
+    ({"memorySize": 64}, "memorySize is 64: Lambda allows 128 to 10240"),
+    ({"memorySize": 20000}, "memorySize is 20000"),
+    ({"timeout": 5}, "timeout is 5: use 10 to 900"),
+    ({"timeout": 901}, "timeout is 901"),
+    ({"subtitleFormats": ["srt", "txt"]}, "subtitleFormats has ['txt']: allowed are srt and vtt"),
+    ({"maxSpeakers": 1}, "maxSpeakers is 1: use 0 to turn speaker labels off, or 2 to 30"),
+    ({"maxSpeakers": 31}, "maxSpeakers is 31"),
+    ({"keyPrefix": "/media"}, "keyPrefix is '/media'"),
+    ({"outputPrefix": "my transcripts/"}, "outputPrefix is 'my transcripts/'"),
+    ({"onDestroy": "keep"}, "onDestroy is 'keep': use 'retain'"),
+    ({"inputBucketName": "Media_Bucket"}, "inputBucketName is 'Media_Bucket'"),
+    ({"inputBucketName": "same-name", "outputBucketName": "same-name"}, "inputBucketName and outputBucketName are the same"),
+    ({"notifyEmail": "not-an-address"}, "notifyEmail is 'not-an-address'"),
+    ({"tags": {"aws:owner": "me"}}, "tags has the key 'aws:owner'"),
+    ({"tags": {"team": "a<b"}}, "tags.team is 'a<b'"),
+    ({"tags": {"stack": "other"}}, "tags sets 'stack'"),
+    ({"tags": ["a", "b"]}, "tags is [\"a\", \"b\"]: it must be a map"),
+]
+
+
+@pytest.mark.parametrize("overrides, message", INVALID_SETTINGS, ids=[next(iter(o)) + "-" + m.split(":")[0][-12:] for o, m in INVALID_SETTINGS])
+def test_invalid_setting_stops_the_preview_with_one_sentence(overrides, message):
+    from infra.settings import SettingsError
+
+    with pytest.raises(SettingsError) as raised:
+        run_program("dev", overrides)
+    text = str(raised.value)
+    assert message in text
+    assert "\n" not in text
+
+
+def test_project_file_declares_every_setting_the_program_reads_with_a_default_and_description():
+    import yaml
+
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    for key, declaration in declared.items():
+        assert "default" in declaration and declaration.get("description"), key
+    settings_source = (ROOT / "infra" / "settings.py").read_text()
+    import re
+
+    read = set(re.findall(r'config\.require(?:_int|_bool|_object)?\("(\w+)"\)', settings_source))
+    assert read == set(declared)
+
+
+def test_stack_files_hold_only_settings_the_project_declares():
+    import yaml
+
+    declared = set(yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"])
+    for stack in STACKS:
+        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+        for key in config:
+            namespace, _, name = key.partition(":")
+            assert namespace == "aws" or (namespace == PROJECT and name in declared), key
