@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.access import allow, document, trust_policy
+from infra.settings import Settings
 
 FUNCTION_DIR = Path(__file__).resolve().parent.parent / "function"
 RUNTIME = "python3.14"
@@ -42,6 +43,20 @@ class PipelineFunctionArgs:
     log_group_prefix: str
     """The log group is named '/aws/lambda/<log_group_prefix>-<generated suffix>'."""
     tags: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_stage(cls, settings: Settings, stage: str, **code) -> "PipelineFunctionArgs":
+        """A stage's function, sized, logged and tagged as the stack's settings say; `code`
+        holds what differs between stages: handler, description, environment, statements and
+        failure_queue_arn."""
+        return cls(
+            memory_size=settings.memory_size,
+            timeout=settings.timeout,
+            log_retention_days=settings.log_retention_days,
+            log_group_prefix=f"{settings.project}-{settings.stack}-{stage}",
+            tags=settings.tags,
+            **code,
+        )
 
 
 class PipelineFunction(pulumi.ComponentResource):

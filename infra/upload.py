@@ -83,17 +83,14 @@ class UploadStage(pulumi.ComponentResource):
 
         self.handler = PipelineFunction(
             f"{name}-handler",
-            PipelineFunctionArgs(
+            PipelineFunctionArgs.for_stage(
+                s,
+                name,
                 handler="handler.lambda_handler",
                 description="Starts an Amazon Transcribe job for each media file uploaded.",
                 environment=environment,
                 statements=statements,
                 failure_queue_arn=args.failure_queue_arn,
-                memory_size=s.memory_size,
-                timeout=s.timeout,
-                log_retention_days=s.log_retention_days,
-                log_group_prefix=f"{s.project}-{s.stack}-{name}",
-                tags=s.tags,
             ),
             opts=child,
         )

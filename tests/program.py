@@ -63,6 +63,23 @@ class Recorded:
     protect: bool = False
 
 
+# What AWS computes for the resource types the program declares, from the physical name.
+COMPUTED = {
+    "aws:s3/bucket:Bucket": {"bucket": "{name}", "arn": "arn:aws:s3:::{name}"},
+    "aws:iam/role:Role": {"name": "{name}", "arn": "arn:aws:iam::{account}:role/{name}"},
+    "aws:iam/policy:Policy": {"name": "{name}", "arn": "arn:aws:iam::{account}:policy/{name}"},
+    "aws:lambda/function:Function": {"name": "{name}", "arn": "arn:aws:lambda:{region}:{account}:function:{name}"},
+    "aws:sqs/queue:Queue": {
+        "name": "{name}",
+        "arn": "arn:aws:sqs:{region}:{account}:{name}",
+        "url": "https://sqs.{region}.amazonaws.com/{account}/{name}",
+    },
+    "aws:cloudwatch/logGroup:LogGroup": {"name": "{name}", "arn": "arn:aws:logs:{region}:{account}:log-group:{name}"},
+    "aws:cloudwatch/eventRule:EventRule": {"name": "{name}", "arn": "arn:aws:events:{region}:{account}:rule/{name}"},
+    "aws:sns/topic:Topic": {"name": "{name}", "arn": "arn:aws:sns:{region}:{account}:{name}"},
+}
+
+
 def _suffix(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:7]
 
@@ -76,30 +93,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
-        physical = inputs.get("name") or (inputs.get("namePrefix", "") + _suffix(args.name) if inputs.get("namePrefix") else f"{args.name}-{_suffix(args.name)}")
-        state = dict(inputs)
-        region, account = self.region, ACCOUNT_ID
+        suffix = _suffix(args.name)
         if args.typ == "aws:s3/bucket:Bucket":
-            physical = inputs.get("bucket") or f"{args.name}-{_suffix(args.name)}"
-            state.update(bucket=physical, arn=f"arn:aws:s3:::{physical}")
-        elif args.typ == "aws:iam/role:Role":
-            state.update(name=physical, arn=f"arn:aws:iam::{account}:role/{physical}")
-        elif args.typ == "aws:iam/policy:Policy":
-            state.update(name=physical, arn=f"arn:aws:iam::{account}:policy/{physical}")
-        elif args.typ == "aws:lambda/function:Function":
-            state.update(name=physical, arn=f"arn:aws:lambda:{region}:{account}:function:{physical}")
-        elif args.typ == "aws:sqs/queue:Queue":
-            state.update(
-                name=physical,
-                arn=f"arn:aws:sqs:{region}:{account}:{physical}",
-                url=f"https://sqs.{region}.amazonaws.com/{account}/{physical}",
-            )
-        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
-            state.update(name=physical, arn=f"arn:aws:logs:{region}:{account}:log-group:{physical}")
-        elif args.typ == "aws:cloudwatch/eventRule:EventRule":
-            state.update(name=physical, arn=f"arn:aws:events:{region}:{account}:rule/{physical}")
-        elif args.typ == "aws:sns/topic:Topic":
-            state.update(name=physical, arn=f"arn:aws:sns:{region}:{account}:{physical}")
+            physical = inputs.get("bucket") or f"{args.name}-{suffix}"
+        elif inputs.get("namePrefix"):
+            physical = inputs["namePrefix"] + suffix
+        else:
+            physical = inputs.get("name") or f"{args.name}-{suffix}"
+        computed = COMPUTED.get(args.typ, {})
+        state = inputs | {k: v.format(name=physical, region=self.region, account=ACCOUNT_ID) for k, v in computed.items()}
         self.resources.append(Recorded(type=args.typ, name=args.name, inputs=inputs, state=state))
         return [physical if args.custom else "", state]
 
