@@ -1,8 +1,10 @@
-"""The transcription pipeline: media bucket -> upload function -> Amazon Transcribe -> transcripts."""
+"""The transcription pipeline: media bucket -> upload function -> Amazon Transcribe -> transcripts
+bucket, then a completion function that writes the plain-text transcript or an error note."""
 
 import pulumi
 import pulumi_aws as aws
 
+from infra.completion import CompletionStage, CompletionStageArgs
 from infra.failures import FailureQueue
 from infra.settings import load_settings
 from infra.storage import PrivateBucket, PrivateBucketArgs
@@ -33,12 +35,24 @@ upload = UploadStage(
         account_id=account_id,
     ),
 )
+completion = CompletionStage(
+    "completion",
+    CompletionStageArgs(
+        settings=settings,
+        output_bucket_name=transcripts.bucket_name,
+        output_bucket_arn=transcripts.arn,
+        failure_queue_arn=failures.arn,
+        failure_queue_url=failures.url,
+    ),
+)
 
 pulumi.export("inputBucket", media.bucket_name)
 pulumi.export("outputBucket", transcripts.bucket_name)
 pulumi.export("functionName", upload.function_name)
 pulumi.export("failureQueueUrl", failures.url)
 pulumi.export("logGroupName", upload.log_group_name)
+pulumi.export("completionFunctionName", completion.function_name)
+pulumi.export("completionLogGroupName", completion.log_group_name)
 pulumi.export("region", region)
 pulumi.export("jobNamePrefix", settings.job_name_prefix)
 pulumi.export("keyPrefix", settings.key_prefix)
@@ -47,3 +61,5 @@ pulumi.export(
     "uploadCommand",
     pulumi.Output.concat("aws s3 cp ./talk.mp3 s3://", media.bucket_name, "/", settings.key_prefix),
 )
+if completion.topic_arn is not None:
+    pulumi.export("notificationTopicArn", completion.topic_arn)

@@ -11,13 +11,12 @@ import logging
 import os
 import urllib.parse
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import naming
+from common import RETRIES, check_job_name_prefix, check_output_prefix, error_note, utc_seconds
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
@@ -60,20 +59,12 @@ class Settings:
         return settings
 
     def check(self) -> None:
-        if not naming.is_valid_output_prefix(self.output_prefix):
-            raise ValueError(
-                f"OUTPUT_PREFIX {self.output_prefix!r} is invalid: use letters, digits and -_.!*'()/,"
-                " not starting with /"
-            )
+        check_output_prefix(self.output_prefix)
+        check_job_name_prefix(self.job_name_prefix)
         if unknown := set(self.subtitle_formats) - set(SUBTITLE_FORMATS):
             raise ValueError(f"SUBTITLE_FORMATS has {sorted(unknown)}: allowed are srt and vtt")
         if self.max_speakers and not 2 <= self.max_speakers <= 30:
             raise ValueError(f"MAX_SPEAKERS is {self.max_speakers}: use 0 (off) or 2 to 30")
-        if not naming.is_valid_job_name_prefix(self.job_name_prefix):
-            raise ValueError(
-                f"JOB_NAME_PREFIX {self.job_name_prefix!r} is invalid: up to"
-                f" {naming.JOB_NAME_PREFIX_MAX} of 0-9 a-z A-Z . _ -, starting with a letter or digit"
-            )
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -99,12 +90,8 @@ def _tags(value: str) -> tuple[tuple[str, str], ...]:
 
 
 SETTINGS = Settings.from_environ(os.environ)
-
-# Throttling (LimitExceededException, ThrottlingException) is retried here with backoff; what
-# still fails after that fails the invocation, and Lambda's own retries take over.
-_RETRIES = Config(retries={"mode": "standard", "max_attempts": 6})
-transcribe = boto3.client("transcribe", config=_RETRIES)
-s3 = boto3.client("s3", config=_RETRIES)
+transcribe = boto3.client("transcribe", config=RETRIES)
+s3 = boto3.client("s3", config=RETRIES)
 
 
 class BadRecord(ValueError):
@@ -253,16 +240,10 @@ def job_request(upload: Upload, job_name: str, media_format: str, settings: Sett
 
 def write_error(s3, settings: Settings, upload: Upload, job_name: str, reason: str) -> None:
     """Leave `<transcript base>.error.json` where the user looks for the transcript."""
-    document = {
-        "media": upload.media_uri,
-        "jobName": job_name,
-        "reason": reason,
-        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
     s3.put_object(
         Bucket=settings.output_bucket,
         Key=naming.error_key(settings.output_prefix, upload.key),
-        Body=json.dumps(document, indent=2).encode("utf-8"),
+        Body=error_note(upload.media_uri, job_name, reason, utc_seconds()),
         ContentType="application/json",
     )
 

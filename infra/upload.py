@@ -52,7 +52,8 @@ class UploadStage(pulumi.ComponentResource):
             "JOB_TAGS": json.dumps(s.tags, sort_keys=True),
         }
         statements = [
-            # StartTranscriptionJob has no resource-level permissions: IAM only matches it on "*".
+            # On "*": we could not confirm that these Transcribe actions take resource-level ARNs,
+            # and an ARN they do not support would deny every call.
             allow(["transcribe:StartTranscriptionJob", "transcribe:TagResource"], ["*"]),
             # Without a data-access role Transcribe reads the media and writes the transcript
             # with the caller's permissions; the function also writes `.error.json` notes.

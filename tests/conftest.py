@@ -1,5 +1,3 @@
-import importlib
-import sys
 from dataclasses import dataclass, field
 
 import boto3
@@ -8,29 +6,16 @@ from moto import mock_aws
 
 from aws_model import assert_valid_request
 from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET
-
-REGION = "us-east-1"
+from lambda_env import FAKE_CREDENTIALS, REGION, fresh_import
 
 
 @pytest.fixture
 def aws_credentials(monkeypatch):
     """Fake credentials, so nothing here can ever reach a real AWS account."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SECURITY_TOKEN": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
+    for name, value in FAKE_CREDENTIALS.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         monkeypatch.delenv(name, raising=False)
-
-
-def fresh_import(module: str):
-    """Import a function module anew, so its module-level clients bind to the active mock."""
-    sys.modules.pop(module, None)
-    return importlib.import_module(module)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pytest
 from moto.core.exceptions import JsonRESTError
 from moto.transcribe.models import TranscribeBackend
 
-from conftest import fresh_import
+from lambda_env import fresh_import
 from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET, s3_event, s3_record, s3_test_event
 
 from function import naming

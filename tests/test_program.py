@@ -12,10 +12,14 @@ BUCKET = "aws:s3/bucket:Bucket"
 FUNCTION = "aws:lambda/function:Function"
 POLICY = "aws:iam/policy:Policy"
 ROLE = "aws:iam/role:Role"
-TAGGABLE = (BUCKET, FUNCTION, POLICY, ROLE, "aws:sqs/queue:Queue", "aws:cloudwatch/logGroup:LogGroup")
+TAGGABLE = (
+    BUCKET, FUNCTION, POLICY, ROLE, "aws:sqs/queue:Queue", "aws:cloudwatch/logGroup:LogGroup",
+    "aws:cloudwatch/eventRule:EventRule", "aws:sns/topic:Topic",
+)  # fmt: skip
 OUTPUTS = {
     "inputBucket", "outputBucket", "functionName", "failureQueueUrl", "logGroupName", "region",
-    "uploadCommand", "jobNamePrefix", "keyPrefix", "outputPrefix",
+    "uploadCommand", "jobNamePrefix", "keyPrefix", "outputPrefix", "completionFunctionName",
+    "completionLogGroupName",
 }  # fmt: skip
 
 
@@ -325,7 +329,7 @@ def test_only_the_media_bucket_triggers_anything(program):
 
 def test_every_taggable_resource_carries_project_and_stack_tags(program):
     tagged = [r for r in program.resources if r.type in TAGGABLE]
-    assert len(tagged) >= 9
+    assert len(tagged) >= 14
     for resource in tagged:
         assert resource.inputs.get("tags", {}).get("project") == PROJECT, resource.name
         assert resource.inputs["tags"]["stack"] == program.stack, resource.name

@@ -17,7 +17,7 @@ from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 
 from aws_model import assert_valid_request
-from conftest import REGION, fresh_import
+from lambda_env import REGION, fresh_import
 from program import run_program
 
 MEDIA = ["talk.mp3", "LOUD.MP3", "team/stand up (final).m4a", "Ünïcödé/会议.wav"]

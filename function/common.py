@@ -1,0 +1,44 @@
+"""What the two functions share beyond the naming rules: their retry policy, the checks of the
+environment variables both read, and the note that says why a media file has no transcript."""
+
+import json
+from datetime import datetime, timezone
+
+from botocore.config import Config
+
+import naming
+
+# Throttling (LimitExceededException, ThrottlingException...) is retried with backoff; what still
+# fails after that fails the invocation, and Lambda's or EventBridge's own retries take over.
+RETRIES = Config(retries={"mode": "standard", "max_attempts": 6})
+
+
+def check_output_prefix(prefix: str) -> str:
+    if not naming.is_valid_output_prefix(prefix):
+        raise ValueError(
+            f"OUTPUT_PREFIX {prefix!r} is invalid: use letters, digits and -_.!*'()/, not starting with /"
+        )
+    return prefix
+
+
+def check_job_name_prefix(prefix: str) -> str:
+    if not naming.is_valid_job_name_prefix(prefix):
+        raise ValueError(
+            f"JOB_NAME_PREFIX {prefix!r} is invalid: up to {naming.JOB_NAME_PREFIX_MAX} of"
+            " 0-9 a-z A-Z . _ -, starting with a letter or digit"
+        )
+    return prefix
+
+
+def utc_seconds(moment: datetime | None = None) -> str:
+    """ISO 8601 in UTC to the second; now when no moment is given."""
+    moment = moment or datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def error_note(media_uri: str, job_name: str, reason: str, time: str) -> bytes:
+    """The body of `<transcript base>.error.json`."""
+    document = {"media": media_uri, "jobName": job_name, "reason": reason, "time": time}
+    return json.dumps(document, indent=2).encode("utf-8")

@@ -1,0 +1,468 @@
+"""Completion function: when one of this stack's Transcribe jobs ends, leave the result where the
+user looks for it, next to the JSON transcript.
+
+- COMPLETED: `<transcript base>.txt`, the transcript as readable paragraphs, or one line per
+  speaker turn (`Speaker 1: ...`) when the job labelled speakers.
+- FAILED: `<transcript base>.error.json`, with Transcribe's reason.
+- Either way, a short message to the notification topic when there is one.
+
+The keys come from `naming`, the rules the upload handler named the job's output with. A repeated
+event rewrites the same objects (and sends the message again). Jobs Transcribe no longer knows
+are logged and ignored; errors reading or writing raise, so EventBridge retries the event and
+finally keeps it in the failure queue.
+"""
+
+import json
+import logging
+import os
+import re
+import unicodedata
+import urllib.parse
+from dataclasses import dataclass
+from datetime import datetime
+
+import boto3
+from botocore.exceptions import ClientError
+
+import naming
+from common import RETRIES, check_job_name_prefix, check_output_prefix, error_note, utc_seconds
+
+logger = logging.getLogger(__name__)
+logger.setLevel(logging.INFO)
+
+DETAIL_TYPE = "Transcribe Job State Change"
+# The end states the EventBridge rule forwards; other states are logged and skipped.
+END_STATES = ("COMPLETED", "FAILED")
+
+# Paragraphs of a transcript without speaker labels end at a sentence end, once they hold this
+# many sentences or the speaker pauses at least this long (seconds) before the next word.
+SENTENCES_PER_PARAGRAPH = 5
+PARAGRAPH_PAUSE_SECONDS = 2.0
+SENTENCE_ENDS = frozenset(".?!。？！")
+
+NO_SPEECH = "(No speech was found in this media file.)"
+
+# SNS takes subjects of ASCII characters, without line breaks, under 100 characters.
+SUBJECT_MAX = 99
+
+_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the function reads from its environment, once, at start."""
+
+    output_bucket: str
+    output_prefix: str = "transcripts/"
+    job_name_prefix: str = "transcribe-"
+    topic_arn: str = ""
+
+    @classmethod
+    def from_environ(cls, env) -> "Settings":
+        output_bucket = env.get("OUTPUT_BUCKET", "")
+        if not output_bucket:
+            raise ValueError("OUTPUT_BUCKET is not set: it must name the bucket for transcripts")
+        defaults = cls(output_bucket=output_bucket)
+        settings = cls(
+            output_bucket=output_bucket,
+            output_prefix=env.get("OUTPUT_PREFIX", defaults.output_prefix),
+            job_name_prefix=env.get("JOB_NAME_PREFIX") or defaults.job_name_prefix,
+            topic_arn=env.get("TOPIC_ARN", "").strip(),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        check_output_prefix(self.output_prefix)
+        check_job_name_prefix(self.job_name_prefix)
+        if self.topic_arn and not _TOPIC_ARN.fullmatch(self.topic_arn):
+            raise ValueError(
+                f"TOPIC_ARN {self.topic_arn!r} is not an SNS topic ARN: leave it empty (no"
+                " notification) or give arn:aws:sns:<region>:<account>:<topic>"
+            )
+
+
+SETTINGS = Settings.from_environ(os.environ)
+transcribe = boto3.client("transcribe", config=RETRIES)
+s3 = boto3.client("s3", config=RETRIES)
+sns = boto3.client("sns", config=RETRIES)
+
+
+class BadEvent(ValueError):
+    """An event that is not a Transcribe job state change we can act on."""
+
+
+class JobNotFinished(RuntimeError):
+    """The event says the job ended but Transcribe does not (yet); raised so the event is retried."""
+
+
+@dataclass(frozen=True)
+class JobEnd:
+    """What an EventBridge 'Transcribe Job State Change' event says."""
+
+    job_name: str
+    status: str
+    time: str = ""
+    failure_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Word:
+    """One item of Transcribe's output: a spoken word, or a punctuation mark."""
+
+    content: str
+    punctuation: bool = False
+    start: float | None = None
+    end: float | None = None
+    speaker: str | None = None
+
+
+def lambda_handler(event, context):
+    end = job_end_of(event)
+    if end.status not in END_STATES:
+        _log(f"skipped: status {end.status} is not an end state", end.job_name, outcome="skipped")
+        return {"jobName": end.job_name, "outcome": "skipped"}
+    outcome = handle_job_end(end, SETTINGS, transcribe, s3, sns)
+    return {"jobName": end.job_name, "outcome": outcome}
+
+
+def job_end_of(event) -> JobEnd:
+    """The job and status a Transcribe state-change event reports; anything else is refused."""
+    if not isinstance(event, dict) or event.get("source") != "aws.transcribe":
+        raise BadEvent("event is not from aws.transcribe: expected a Transcribe Job State Change event")
+    if event.get("detail-type") != DETAIL_TYPE:
+        raise BadEvent(f"Transcribe event is a {event.get('detail-type')!r}: expected a {DETAIL_TYPE!r}")
+    detail = event.get("detail")
+    if not isinstance(detail, dict):
+        raise BadEvent("Transcribe event has no detail object")
+    job_name = detail.get("TranscriptionJobName")
+    status = detail.get("TranscriptionJobStatus")
+    if not isinstance(job_name, str) or not job_name or not isinstance(status, str) or not status:
+        raise BadEvent("Transcribe event detail needs TranscriptionJobName and TranscriptionJobStatus")
+    return JobEnd(
+        job_name=job_name,
+        status=status,
+        time=str(event.get("time") or ""),
+        failure_reason=str(detail.get("FailureReason") or ""),
+    )
+
+
+def handle_job_end(end: JobEnd, settings: Settings, transcribe, s3, sns) -> str:
+    """Write what one ended job leaves for the user; returns the outcome."""
+    if not end.job_name.startswith(settings.job_name_prefix):
+        _log("ignored: not this stack's job", end.job_name, outcome="ignored")
+        return "ignored"
+    job = get_job(transcribe, end.job_name)
+    if job is None:
+        _log("ignored: Transcribe cannot find the job", end.job_name, outcome="not-found", level=logging.WARNING)
+        return "not-found"
+    status = job.get("TranscriptionJobStatus")
+    if status not in END_STATES:
+        raise JobNotFinished(f"job {end.job_name} is {status} although the event says {end.status}; retry later")
+    media_bucket, media_key = media_of(job)
+    if status == "COMPLETED":
+        return record_transcript(job, media_bucket, media_key, settings, s3, sns)
+    return record_failure(job, end, media_bucket, media_key, settings, s3, sns)
+
+
+def get_job(transcribe, job_name: str) -> dict | None:
+    """The job as GetTranscriptionJob describes it, or None when Transcribe cannot find it."""
+    try:
+        return transcribe.get_transcription_job(TranscriptionJobName=job_name)["TranscriptionJob"]
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        if details.get("Code") == "BadRequestException" and "couldn't be found" in details.get("Message", ""):
+            return None
+        raise
+
+
+def media_of(job: dict) -> tuple[str, str]:
+    """(bucket, key) of the job's media, from its `s3://bucket/key` URI (the key as uploaded)."""
+    uri = job.get("Media", {}).get("MediaFileUri", "")
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    if not uri.startswith("s3://") or not bucket or not key:
+        raise ValueError(f"job {job.get('TranscriptionJobName')} has media {uri!r}, not an s3://bucket/key URI")
+    return bucket, key
+
+
+def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Settings, s3, sns) -> str:
+    job_name = job["TranscriptionJobName"]
+    json_key = naming.transcript_key(settings.output_prefix, media_key)
+    text_key = naming.text_key(settings.output_prefix, media_key)
+    uri = job.get("Transcript", {}).get("TranscriptFileUri")
+    if uri and not points_to(uri, settings.output_bucket, json_key):
+        # Still read the key the naming rules give: that is where the upload handler asked for it.
+        where = f"s3://{settings.output_bucket}/{json_key}"
+        _log(f"job's transcript URI {uri} is not {where}; reading {where}", job_name, media_key,
+             outcome="uri-mismatch", level=logging.WARNING)
+
+    results = read_results(s3, settings.output_bucket, json_key)
+    s3.put_object(
+        Bucket=settings.output_bucket,
+        Key=text_key,
+        Body=transcript_text(results).encode("utf-8"),
+        ContentType="text/plain; charset=utf-8",
+    )
+    _log("text transcript written", job_name, media_key, outcome="transcribed")
+
+    if settings.topic_arn:
+        subtitle_formats = job.get("Subtitles", {}).get("Formats", [])
+        files = [
+            (json_key, "Transcribe's full output, with word timings"),
+            (text_key, "plain text"),
+            *((naming.subtitle_key(settings.output_prefix, media_key, f), "subtitles") for f in subtitle_formats),
+        ]
+        facts = [
+            ("Language", language_of(job)),
+            ("Duration", clock(duration_of(results))),
+            ("Speakers", str(speaker_count(results) or "")),
+            ("Job", job_name),
+        ]
+        publish(
+            sns,
+            settings.topic_arn,
+            subject("Transcript ready", media_key),
+            completed_message(f"s3://{media_bucket}/{media_key}", facts, settings.output_bucket, files),
+        )
+        _log("notification sent", job_name, media_key, outcome="notified")
+    return "transcribed"
+
+
+def record_failure(job: dict, end: JobEnd, media_bucket: str, media_key: str, settings: Settings, s3, sns) -> str:
+    job_name = job["TranscriptionJobName"]
+    media_uri = f"s3://{media_bucket}/{media_key}"
+    reason = job.get("FailureReason") or end.failure_reason or "Transcribe gave no reason"
+    key = naming.error_key(settings.output_prefix, media_key)
+    s3.put_object(
+        Bucket=settings.output_bucket,
+        Key=key,
+        Body=error_note(media_uri, job_name, reason, failure_time(job.get("CompletionTime"), end.time)),
+        ContentType="application/json",
+    )
+    _log("failure recorded: " + reason, job_name, media_key, outcome="failed", level=logging.WARNING)
+
+    if settings.topic_arn:
+        publish(
+            sns,
+            settings.topic_arn,
+            subject("Transcription failed", media_key),
+            failed_message(media_uri, job_name, reason, f"s3://{settings.output_bucket}/{key}"),
+        )
+        _log("notification sent", job_name, media_key, outcome="notified")
+    return "failure-recorded"
+
+
+def read_results(s3, bucket: str, key: str) -> dict:
+    """The `results` of Transcribe's JSON output. A missing or unreadable file raises."""
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    try:
+        results = json.loads(body)["results"]
+    except (ValueError, KeyError, TypeError):
+        results = None
+    if not isinstance(results, dict):
+        raise ValueError(f"s3://{bucket}/{key} is not Transcribe's JSON output: it has no results object")
+    return results
+
+
+def failure_time(completion_time, event_time: str) -> str:
+    """When the job failed, ISO 8601 in UTC to the second: Transcribe's completion time, else the
+    event's time, so that a repeated event writes the same note."""
+    moment = completion_time if isinstance(completion_time, datetime) else None
+    if moment is None and event_time:
+        try:
+            moment = datetime.fromisoformat(event_time.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+    return utc_seconds(moment)
+
+
+def points_to(uri: str, bucket: str, key: str) -> bool:
+    """Whether a TranscriptFileUri (path-style or virtual-hosted https, or s3://) names bucket/key."""
+    parts = urllib.parse.urlsplit(uri)
+    path = urllib.parse.unquote(parts.path)
+    if parts.scheme == "s3":
+        return parts.netloc == bucket and path == f"/{key}"
+    return path == f"/{bucket}/{key}" or (parts.netloc.startswith(f"{bucket}.") and path == f"/{key}")
+
+
+# Building the text --------------------------------------------------------------------------
+
+
+def words_of(results: dict) -> list[Word]:
+    """The items in order. Punctuation belongs to the speaker of the word before it; words
+    without a label of their own take it from the speaker segment they fall in."""
+    segments = _speaker_segments(results)
+    words: list[Word] = []
+    for item in results.get("items") or []:
+        alternatives = item.get("alternatives") or [{}]
+        content = str(alternatives[0].get("content") or "")
+        if not content:
+            continue
+        if item.get("type") == "punctuation":
+            speaker = words[-1].speaker if words else None
+            words.append(Word(content, punctuation=True, speaker=speaker))
+            continue
+        start, end = _seconds(item.get("start_time")), _seconds(item.get("end_time"))
+        speaker = item.get("speaker_label") or _speaker_at(segments, start)
+        words.append(Word(content, start=start, end=end, speaker=speaker))
+    return words
+
+
+def transcript_text(results: dict) -> str:
+    """The plain-text transcript: one line per speaker turn when speakers are labelled, else
+    paragraphs separated by a blank line."""
+    words = words_of(results)
+    if not words:
+        spoken = " ".join(t.get("transcript", "") for t in results.get("transcripts") or []).strip()
+        return (spoken or NO_SPEECH) + "\n"
+    if any(word.speaker for word in words):
+        return "".join(f"{speaker_name(speaker)}: {join_words(turn)}\n" for speaker, turn in speaker_turns(words))
+    return "\n\n".join(join_words(paragraph) for paragraph in paragraphs(words)) + "\n"
+
+
+def join_words(words: list[Word]) -> str:
+    """Words separated by spaces, punctuation attached to the word before it."""
+    text = ""
+    for word in words:
+        text += word.content if word.punctuation or not text else " " + word.content
+    return text
+
+
+def speaker_turns(words: list[Word]) -> list[tuple[str | None, list[Word]]]:
+    """Consecutive words of one speaker; a word without a speaker continues the current turn."""
+    turns: list[tuple[str | None, list[Word]]] = []
+    for word in words:
+        if turns and (word.speaker is None or word.speaker == turns[-1][0]):
+            turns[-1][1].append(word)
+        else:
+            turns.append((word.speaker, [word]))
+    return turns
+
+
+def speaker_name(label: str | None) -> str:
+    """'spk_0' -> 'Speaker 1'; other labels as they are."""
+    if label is None:
+        return "Unknown speaker"
+    number = label.removeprefix("spk_")
+    return f"Speaker {int(number) + 1}" if number.isdigit() else label
+
+
+def paragraphs(
+    words: list[Word],
+    sentences_per_paragraph: int = SENTENCES_PER_PARAGRAPH,
+    pause_seconds: float = PARAGRAPH_PAUSE_SECONDS,
+) -> list[list[Word]]:
+    """Words cut into paragraphs at sentence ends, after enough sentences or before a long pause."""
+    result: list[list[Word]] = []
+    current: list[Word] = []
+    sentences = 0
+    last_end: float | None = None
+    for index, word in enumerate(words):
+        current.append(word)
+        if not word.punctuation:
+            last_end = word.end if word.end is not None else last_end
+            continue
+        if word.content not in SENTENCE_ENDS:
+            continue
+        sentences += 1
+        next_start = next((w.start for w in words[index + 1 :] if w.start is not None), None)
+        long_pause = last_end is not None and next_start is not None and next_start - last_end >= pause_seconds
+        if sentences >= sentences_per_paragraph or long_pause:
+            result.append(current)
+            current, sentences = [], 0
+    if current:
+        result.append(current)
+    return result
+
+
+def _speaker_segments(results: dict) -> list[tuple[float, float, str]]:
+    segments = (results.get("speaker_labels") or {}).get("segments") or []
+    spans = []
+    for segment in segments:
+        start, end = _seconds(segment.get("start_time")), _seconds(segment.get("end_time"))
+        if start is not None and end is not None and segment.get("speaker_label"):
+            spans.append((start, end, segment["speaker_label"]))
+    return spans
+
+
+def _speaker_at(segments: list[tuple[float, float, str]], moment: float | None) -> str | None:
+    if moment is None:
+        return None
+    return next((label for start, end, label in segments if start <= moment <= end), None)
+
+
+def _seconds(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# The notification ---------------------------------------------------------------------------
+
+
+def duration_of(results: dict) -> float | None:
+    """The media's spoken length as far as the transcript knows: the last word's end."""
+    ends = [_seconds(item.get("end_time")) for item in results.get("items") or []]
+    ends = [end for end in ends if end is not None]
+    return max(ends) if ends else None
+
+
+def speaker_count(results: dict) -> int:
+    labels = results.get("speaker_labels") or {}
+    try:
+        return int(labels.get("speakers") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def language_of(job: dict) -> str:
+    if job.get("LanguageCode"):
+        return job["LanguageCode"]
+    return ", ".join(entry["LanguageCode"] for entry in job.get("LanguageCodes") or [] if entry.get("LanguageCode"))
+
+
+def clock(seconds: float | None) -> str:
+    """62.4 -> '1:02', 3725 -> '1:02:05'; '' when unknown."""
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def subject(event: str, media_key: str) -> str:
+    """'<event>: <file name>', in the ASCII SNS accepts, cut to fit."""
+    name = media_key.rsplit("/", 1)[-1]
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    ascii_name = "".join(c if c.isprintable() else "_" for c in ascii_name).strip() or "media file"
+    text = f"{event}: {ascii_name}"
+    return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 3] + "..."
+
+
+def completed_message(media_uri: str, facts: list[tuple[str, str]], bucket: str, files: list[tuple[str, str]]) -> str:
+    lines = [f"Transcript ready for {media_uri}", ""]
+    lines += [f"{label}: {value}" for label, value in facts if value]
+    lines += ["", "Files:"]
+    lines += [f"  s3://{bucket}/{key}  ({what})" for key, what in files]
+    return "\n".join(lines) + "\n"
+
+
+def failed_message(media_uri: str, job_name: str, reason: str, error_uri: str) -> str:
+    lines = [
+        f"Transcription failed for {media_uri}",
+        "",
+        f"Reason: {reason}",
+        f"Job: {job_name}",
+        "",
+        f"Details: {error_uri}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def publish(sns, topic_arn: str, subject_line: str, message: str) -> None:
+    sns.publish(TopicArn=topic_arn, Subject=subject_line, Message=message)
+
+
+def _log(message: str, job_name: str, key: str | None = None, *, outcome: str, level=logging.INFO) -> None:
+    logger.log(level, message, extra={"jobName": job_name, "key": key, "outcome": outcome})

@@ -1,0 +1,67 @@
+"""Fixtures for the completion function: moto S3, Transcribe, SNS and SQS; jobs started by our own
+upload handler; the completion module imported anew inside the mock after its environment is set
+(see moto_stack.py). `aws_credentials` comes from tests/conftest.py.
+"""
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.transcribe.models import FakeTranscriptionJob
+
+from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET
+from moto_stack import JOB_NAME_PREFIX, PREFIX, REGION, MotoStack
+
+
+@pytest.fixture
+def completion_env(monkeypatch):
+    """Both functions' environment as the program sets it (same bucket, prefix and job prefix)."""
+    env = {
+        "OUTPUT_BUCKET": TRANSCRIPT_BUCKET,
+        "OUTPUT_PREFIX": PREFIX,
+        "JOB_NAME_PREFIX": JOB_NAME_PREFIX,
+        "LANGUAGE_CODE": "en-US",
+        "TOPIC_ARN": "",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("LANGUAGE_OPTIONS", "SUBTITLE_FORMATS", "MAX_SPEAKERS", "DATA_ACCESS_ROLE_ARN", "JOB_TAGS"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def transcribe_reports_failure_reason(monkeypatch):
+    """moto's GetTranscriptionJob leaves out FailureReason, which Transcribe returns for a FAILED
+    job (botocore's model has it); put it back."""
+    original = FakeTranscriptionJob.response_object
+
+    def with_failure_reason(self, response_type):
+        response = original(self, response_type)
+        if response_type == "GET" and self.failure_reason:
+            response["TranscriptionJob"]["FailureReason"] = self.failure_reason
+        return response
+
+    monkeypatch.setattr(FakeTranscriptionJob, "response_object", with_failure_reason)
+
+
+@pytest.fixture
+def stack(aws_credentials, completion_env, transcribe_reports_failure_reason):
+    """moto with both buckets, a notification topic delivering to an SQS queue we can read."""
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        for bucket in (MEDIA_BUCKET, TRANSCRIPT_BUCKET):
+            s3.create_bucket(Bucket=bucket)
+        sns = boto3.client("sns", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        topic_arn = sns.create_topic(Name="transcription-notifications")["TopicArn"]
+        queue_url = sqs.create_queue(QueueName="notification-reader")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        yield MotoStack(
+            monkeypatch=completion_env,
+            s3=s3,
+            transcribe=boto3.client("transcribe", region_name=REGION),
+            sqs=sqs,
+            topic_arn=topic_arn,
+            queue_url=queue_url,
+        )

@@ -1,0 +1,106 @@
+"""The completion stage as the program declares it, for both stacks."""
+
+import json
+
+import pytest
+
+from function import naming
+from program import PROJECT, STACKS, Program, run_program
+
+
+@pytest.fixture(scope="module", params=STACKS)
+def program(request) -> Program:
+    return run_program(request.param)
+
+
+@pytest.fixture(scope="module")
+def notifying() -> Program:
+    return run_program("dev", {"notifyEmail": "team@example.com"})
+
+
+def granted(program: Program, policy: str) -> set[tuple[str, str]]:
+    statements = json.loads(program.named(policy).inputs["policy"])["Statement"]
+    return {(action, resource) for s in statements for action in s["Action"] for resource in s["Resource"]}
+
+
+def test_rule_matches_only_this_stacks_finished_jobs(program):
+    pattern = json.loads(program.named("completion-rule").inputs["eventPattern"])
+    assert pattern == {
+        "source": ["aws.transcribe"],
+        "detail-type": ["Transcribe Job State Change"],
+        "detail": {
+            "TranscriptionJobStatus": ["COMPLETED", "FAILED"],
+            "TranscriptionJobName": [{"prefix": naming.job_name_prefix(PROJECT, program.stack)}],
+        },
+    }
+
+
+def test_rule_targets_the_completion_function_and_keeps_undeliverable_events(program):
+    target = program.named("completion-target")
+    rule = program.named("completion-rule")
+    assert target.inputs["rule"] == rule.state["name"]
+    assert target.inputs["arn"] == program.named("completion-handler-lambda").state["arn"]
+    assert target.inputs["deadLetterConfig"] == {"arn": program.named("failures-queue").state["arn"]}
+    assert program.named("completion-invoke-permission").urn in target.dependencies
+
+
+def test_only_this_rule_may_invoke_the_completion_function(program):
+    permission = program.named("completion-invoke-permission")
+    assert permission.inputs["principal"] == "events.amazonaws.com"
+    assert permission.inputs["sourceArn"] == program.named("completion-rule").state["arn"]
+    assert permission.inputs["function"] == program.outputs["completionFunctionName"]
+
+
+def test_only_this_rule_may_drop_events_into_the_failure_queue(program):
+    (statement,) = json.loads(program.named("completion-undelivered-events").inputs["policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == program.named("failures-queue").state["arn"]
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": program.named("completion-rule").state["arn"]}}
+
+
+def test_completion_function_runs_completion_py_with_the_same_failure_capture(program):
+    function = program.named("completion-handler-lambda")
+    assert function.inputs["handler"] == "completion.lambda_handler"
+    assert function.inputs["architectures"] == ["arm64"]
+    assert "completion.py" in function.inputs["code"].assets
+    env = function.inputs["environment"]["variables"]
+    assert env == {
+        "OUTPUT_BUCKET": program.outputs["outputBucket"],
+        "OUTPUT_PREFIX": "transcripts/",
+        "JOB_NAME_PREFIX": naming.job_name_prefix(PROJECT, program.stack),
+    }
+    config = program.named("completion-handler-async")
+    assert config.inputs["destinationConfig"] == {"onFailure": {"destination": program.named("failures-queue").state["arn"]}}
+    assert config.inputs["maximumRetryAttempts"] == 2
+
+
+def test_completion_role_reads_the_job_and_transcripts_and_writes_beside_them(program):
+    transcripts = program.named("transcripts-bucket").state["arn"]
+    log_group = program.named("completion-handler-logs").state["arn"]
+    assert granted(program, "completion-handler-policy") == {
+        ("logs:CreateLogStream", f"{log_group}:*"),
+        ("logs:PutLogEvents", f"{log_group}:*"),
+        ("sqs:SendMessage", program.named("failures-queue").state["arn"]),
+        ("transcribe:GetTranscriptionJob", "*"),
+        ("s3:GetObject", f"{transcripts}/transcripts/*"),
+        ("s3:PutObject", f"{transcripts}/transcripts/*"),
+    }
+
+
+def test_no_topic_and_no_topic_output_unless_an_email_is_configured(program):
+    assert not program.of_type("aws:sns/topic:Topic")
+    assert "notificationTopicArn" not in program.outputs
+
+
+def test_notify_email_adds_an_encrypted_topic_its_subscription_and_publish_right(notifying):
+    (topic,) = notifying.of_type("aws:sns/topic:Topic")
+    assert topic.inputs["kmsMasterKeyId"] == "alias/aws/sns"
+    (subscription,) = notifying.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert (subscription.inputs["topic"], subscription.inputs["protocol"], subscription.inputs["endpoint"]) == (
+        topic.state["arn"], "email", "team@example.com"
+    )
+    assert notifying.outputs["notificationTopicArn"] == topic.state["arn"]
+    env = notifying.named("completion-handler-lambda").inputs["environment"]["variables"]
+    assert env["TOPIC_ARN"] == topic.state["arn"]
+    assert ("sns:Publish", topic.state["arn"]) in granted(notifying, "completion-handler-policy")
