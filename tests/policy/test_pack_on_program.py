@@ -1,0 +1,164 @@
+"""The whole pack on what our program declares, for each stack, and the pack as the CLI loads it."""
+
+import json
+import runpy
+import sys
+from importlib.metadata import version
+
+import pulumi_policy
+import pytest
+import yaml
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
+
+from pack_harness import POLICY_DIR, Resource, from_recorded, rules, run_pack
+from program import ROOT, run_program
+
+# The stack files, and dev with the optional parts switched the other way.
+CONFIGURATIONS = {
+    "dev": ("dev", None),
+    "prod": ("prod", None),
+    "dev-notify-no-queueing": ("dev", {"notifyEmail": "a@b.co", "jobQueueing": False}),
+}
+
+
+@pytest.fixture(scope="module")
+def programs():
+    """Each configuration's recorded program, evaluated on first use."""
+    cache = {}
+
+    def get(configuration: str):
+        if configuration not in cache:
+            stack, overrides = CONFIGURATIONS[configuration]
+            cache[configuration] = run_program(stack, overrides)
+        return cache[configuration]
+
+    return get
+
+
+def program_resources(programs, configuration: str) -> list[Resource]:
+    return [from_recorded(recorded) for recorded in programs(configuration).resources]
+
+
+def named(resources: list[Resource], name: str) -> Resource:
+    (found,) = [r for r in resources if r.name == name]
+    return found
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_the_pack_passes_on_every_resource_the_program_declares(programs, configuration):
+    resources = program_resources(programs, configuration)
+    # Not vacuous: the program declares what every policy is about.
+    types = {r.type for r in resources}
+    assert {rules.BUCKET, rules.PUBLIC_ACCESS_BLOCK, rules.BUCKET_POLICY, rules.FUNCTION, rules.EVENT_INVOKE_CONFIG,
+            rules.PERMISSION, rules.LOG_GROUP, rules.ROLE, "aws:iam/policy:Policy"} <= types  # fmt: skip
+    assert run_pack(resources) == []
+
+
+# --- the pack catches one broken property in the program ----------------------------------------
+
+
+def set_property(name: str, key: str, value):
+    """Change an input of one resource (and the state the mocks derived from it)."""
+
+    def change(resources):
+        resource = named(resources, name)
+        for props in (resource.inputs, resource.outputs):
+            if value is None:
+                props.pop(key)
+            else:
+                props[key] = value
+
+    return change
+
+
+def remove(name: str):
+    def change(resources):
+        resources.remove(named(resources, name))
+
+    return change
+
+
+def edit_document(name: str, edit):
+    def change(resources):
+        resource = named(resources, name)
+        document = json.loads(resource.inputs["policy"])
+        edit(document["Statement"])
+        resource.inputs["policy"] = resource.outputs["policy"] = json.dumps(document)
+
+    return change
+
+
+BROKEN = {
+    "public-acls-honoured": (set_property("media-public-access", "ignorePublicAcls", False),
+                             {"s3-buckets-private-and-tls-only"}, "media-public-access"),
+    "no-tls-policy": (remove("transcripts-tls-only"), {"s3-buckets-private-and-tls-only"}, "transcripts-bucket"),
+    # An Allow of s3:* to everyone: no longer a TLS guard, and a wildcard grant.
+    "tls-deny-made-allow": (edit_document("media-tls-only", lambda statements: statements[0].update(Effect="Allow")),
+                            {"s3-buckets-private-and-tls-only", "iam-no-wildcard-grants"}, "media-"),
+    "s3-on-star": (edit_document("upload-handler-policy", lambda statements: statements.append(
+                       {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})),
+                   {"iam-no-wildcard-grants"}, "upload-handler-policy"),
+    "full-access-attached": (set_property("upload-handler-policy-attachment", "policyArn",
+                                          "arn:aws:iam::aws:policy/AmazonS3FullAccess"),
+                             {"iam-no-broad-managed-policies"}, "upload-handler-policy-attachment"),
+    "s3-permission-without-account": (set_property("upload-invoke-permission", "sourceAccount", None),
+                                      {"lambda-permission-names-its-source"}, "upload-invoke-permission"),
+    "events-permission-without-rule": (set_property("completion-invoke-permission", "sourceArn", None),
+                                       {"lambda-permission-names-its-source"}, "completion-invoke-permission"),
+    "deprecated-runtime": (set_property("completion-handler-lambda", "runtime", "python3.9"),
+                           {"lambda-supported-python-runtime"}, "completion-handler-lambda"),
+    "no-failure-destination": (remove("upload-handler-async"), {"lambda-failure-destination"}, "upload-handler-lambda"),
+    "logs-kept-forever": (set_property("completion-handler-logs", "retentionInDays", None),
+                          {"log-groups-have-retention"}, "completion-handler-logs"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("configuration", ["dev", "prod"])
+@pytest.mark.parametrize("broken", BROKEN)
+def test_the_pack_fails_when_one_property_of_the_program_is_broken(programs, configuration, broken):
+    change, policies, resource_name = BROKEN[broken]
+    resources = program_resources(programs, configuration)
+    change(resources)
+    found = run_pack(resources)
+    assert {v.policy for v in found} == policies
+    assert all(v.urn.rsplit("::", 1)[1].startswith(resource_name) for v in found), found
+
+
+# --- the pack as `pulumi preview --policy-pack policy` loads it ---------------------------------
+
+
+def test_the_pack_runs_every_policy_as_mandatory(monkeypatch):
+    """Run policy/ as the CLI does (`runpy.run_path` of the directory, which puts it first on the
+    path), from a clean import state, with PolicyPack recording instead of serving."""
+    packs = []
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", lambda **kwargs: packs.append(kwargs))
+    monkeypatch.setattr(sys, "path", [entry for entry in sys.path if entry != str(POLICY_DIR)])
+    monkeypatch.delitem(sys.modules, "security_policies")
+    runpy.run_path(str(POLICY_DIR), run_name="__main__")
+    (pack,) = packs
+    assert pack["name"] == "transcribe-pipeline-security"
+    assert pack["enforcement_level"] is EnforcementLevel.MANDATORY
+    assert [p.name for p in pack["policies"]] == [p.name for p in rules.POLICIES]
+
+
+def test_every_policy_is_mandatory_and_named_once():
+    """Seven policies for the six rules: runtime and failure destination are checked apart, the
+    first on each function, the second across the stack."""
+    names = [policy.name for policy in rules.POLICIES]
+    assert len(set(names)) == len(names) == 7
+    for policy in rules.POLICIES:
+        assert isinstance(policy, (ResourceValidationPolicy, StackValidationPolicy))
+        assert policy.enforcement_level is EnforcementLevel.MANDATORY, policy.name
+
+
+def test_the_cli_runs_the_pack_with_the_packages_the_tests_use():
+    project = yaml.safe_load((POLICY_DIR / "PulumiPolicy.yaml").read_text())
+    assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+    assert project["description"]
+    pins = {
+        line.split("==")[0]: line.split("==")[1]
+        for line in (POLICY_DIR / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+    assert pins == {"pulumi-policy": version("pulumi-policy"), "pulumi": version("pulumi")}
+    assert f"pulumi=={pins['pulumi']}" in (ROOT / "requirements.txt").read_text().splitlines()
