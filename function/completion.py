@@ -25,6 +25,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 import naming
+import readable
 from common import RETRIES, check_job_name_prefix, check_output_prefix, error_note, utc_seconds
 
 logger = logging.getLogger(__name__)
@@ -33,14 +34,6 @@ logger.setLevel(logging.INFO)
 DETAIL_TYPE = "Transcribe Job State Change"
 # The end states the EventBridge rule forwards; other states are logged and skipped.
 END_STATES = ("COMPLETED", "FAILED")
-
-# Paragraphs of a transcript without speaker labels end at a sentence end, once they hold this
-# many sentences or the speaker pauses at least this long (seconds) before the next word.
-SENTENCES_PER_PARAGRAPH = 5
-PARAGRAPH_PAUSE_SECONDS = 2.0
-SENTENCE_ENDS = frozenset(".?!。？！")
-
-NO_SPEECH = "(No speech was found in this media file.)"
 
 # SNS takes subjects of ASCII characters, without line breaks, under 100 characters.
 SUBJECT_MAX = 99
@@ -104,17 +97,6 @@ class JobEnd:
     status: str
     time: str = ""
     failure_reason: str = ""
-
-
-@dataclass(frozen=True)
-class Word:
-    """One item of Transcribe's output: a spoken word, or a punctuation mark."""
-
-    content: str
-    punctuation: bool = False
-    start: float | None = None
-    end: float | None = None
-    speaker: str | None = None
 
 
 def lambda_handler(event, context):
@@ -200,7 +182,7 @@ def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Se
     s3.put_object(
         Bucket=settings.output_bucket,
         Key=text_key,
-        Body=transcript_text(results).encode("utf-8"),
+        Body=readable.transcript_text(results).encode("utf-8"),
         ContentType="text/plain; charset=utf-8",
     )
     _log("text transcript written", job_name, media_key, outcome="transcribed")
@@ -214,8 +196,8 @@ def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Se
         ]
         facts = [
             ("Language", language_of(job)),
-            ("Duration", clock(duration_of(results))),
-            ("Speakers", str(speaker_count(results) or "")),
+            ("Duration", clock(readable.duration_of(results))),
+            ("Speakers", str(readable.speaker_count(results) or "")),
             ("Job", job_name),
         ]
         publish(
@@ -285,135 +267,7 @@ def points_to(uri: str, bucket: str, key: str) -> bool:
     return path == f"/{bucket}/{key}" or (parts.netloc.startswith(f"{bucket}.") and path == f"/{key}")
 
 
-# Building the text --------------------------------------------------------------------------
-
-
-def words_of(results: dict) -> list[Word]:
-    """The items in order. Punctuation belongs to the speaker of the word before it; words
-    without a label of their own take it from the speaker segment they fall in."""
-    segments = _speaker_segments(results)
-    words: list[Word] = []
-    for item in results.get("items") or []:
-        alternatives = item.get("alternatives") or [{}]
-        content = str(alternatives[0].get("content") or "")
-        if not content:
-            continue
-        if item.get("type") == "punctuation":
-            speaker = words[-1].speaker if words else None
-            words.append(Word(content, punctuation=True, speaker=speaker))
-            continue
-        start, end = _seconds(item.get("start_time")), _seconds(item.get("end_time"))
-        speaker = item.get("speaker_label") or _speaker_at(segments, start)
-        words.append(Word(content, start=start, end=end, speaker=speaker))
-    return words
-
-
-def transcript_text(results: dict) -> str:
-    """The plain-text transcript: one line per speaker turn when speakers are labelled, else
-    paragraphs separated by a blank line."""
-    words = words_of(results)
-    if not words:
-        spoken = " ".join(t.get("transcript", "") for t in results.get("transcripts") or []).strip()
-        return (spoken or NO_SPEECH) + "\n"
-    if any(word.speaker for word in words):
-        return "".join(f"{speaker_name(speaker)}: {join_words(turn)}\n" for speaker, turn in speaker_turns(words))
-    return "\n\n".join(join_words(paragraph) for paragraph in paragraphs(words)) + "\n"
-
-
-def join_words(words: list[Word]) -> str:
-    """Words separated by spaces, punctuation attached to the word before it."""
-    text = ""
-    for word in words:
-        text += word.content if word.punctuation or not text else " " + word.content
-    return text
-
-
-def speaker_turns(words: list[Word]) -> list[tuple[str | None, list[Word]]]:
-    """Consecutive words of one speaker; a word without a speaker continues the current turn."""
-    turns: list[tuple[str | None, list[Word]]] = []
-    for word in words:
-        if turns and (word.speaker is None or word.speaker == turns[-1][0]):
-            turns[-1][1].append(word)
-        else:
-            turns.append((word.speaker, [word]))
-    return turns
-
-
-def speaker_name(label: str | None) -> str:
-    """'spk_0' -> 'Speaker 1'; other labels as they are."""
-    if label is None:
-        return "Unknown speaker"
-    number = label.removeprefix("spk_")
-    return f"Speaker {int(number) + 1}" if number.isdigit() else label
-
-
-def paragraphs(
-    words: list[Word],
-    sentences_per_paragraph: int = SENTENCES_PER_PARAGRAPH,
-    pause_seconds: float = PARAGRAPH_PAUSE_SECONDS,
-) -> list[list[Word]]:
-    """Words cut into paragraphs at sentence ends, after enough sentences or before a long pause."""
-    result: list[list[Word]] = []
-    current: list[Word] = []
-    sentences = 0
-    last_end: float | None = None
-    for index, word in enumerate(words):
-        current.append(word)
-        if not word.punctuation:
-            last_end = word.end if word.end is not None else last_end
-            continue
-        if word.content not in SENTENCE_ENDS:
-            continue
-        sentences += 1
-        next_start = next((w.start for w in words[index + 1 :] if w.start is not None), None)
-        long_pause = last_end is not None and next_start is not None and next_start - last_end >= pause_seconds
-        if sentences >= sentences_per_paragraph or long_pause:
-            result.append(current)
-            current, sentences = [], 0
-    if current:
-        result.append(current)
-    return result
-
-
-def _speaker_segments(results: dict) -> list[tuple[float, float, str]]:
-    segments = (results.get("speaker_labels") or {}).get("segments") or []
-    spans = []
-    for segment in segments:
-        start, end = _seconds(segment.get("start_time")), _seconds(segment.get("end_time"))
-        if start is not None and end is not None and segment.get("speaker_label"):
-            spans.append((start, end, segment["speaker_label"]))
-    return spans
-
-
-def _speaker_at(segments: list[tuple[float, float, str]], moment: float | None) -> str | None:
-    if moment is None:
-        return None
-    return next((label for start, end, label in segments if start <= moment <= end), None)
-
-
-def _seconds(value) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 # The notification ---------------------------------------------------------------------------
-
-
-def duration_of(results: dict) -> float | None:
-    """The media's spoken length as far as the transcript knows: the last word's end."""
-    ends = [_seconds(item.get("end_time")) for item in results.get("items") or []]
-    ends = [end for end in ends if end is not None]
-    return max(ends) if ends else None
-
-
-def speaker_count(results: dict) -> int:
-    labels = results.get("speaker_labels") or {}
-    try:
-        return int(labels.get("speakers") or 0)
-    except (TypeError, ValueError):
-        return 0
 
 
 def language_of(job: dict) -> str:

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from moto import mock_aws
 
+import readable
+
 from moto_stack import fresh_import
 from transcribe_output import documented_sample, output, spoken
 
@@ -27,7 +29,7 @@ def completion():
 
 
 def text(completion, *utterances, **options) -> str:
-    return completion.transcript_text(output("job", *utterances, **options)["results"])
+    return readable.transcript_text(output("job", *utterances, **options)["results"])
 
 
 def test_punctuation_sticks_to_the_word_before_it(completion):
@@ -36,7 +38,7 @@ def test_punctuation_sticks_to_the_word_before_it(completion):
 
 def test_the_transcript_is_the_same_text_transcribe_joined(completion):
     document = output("job", spoken("First, a word. Then: another? Yes!"))
-    assert completion.transcript_text(document["results"]) == document["results"]["transcripts"][0]["transcript"] + "\n"
+    assert readable.transcript_text(document["results"]) == document["results"]["transcripts"][0]["transcript"] + "\n"
 
 
 def test_a_paragraph_ends_after_five_sentences(completion):
@@ -45,7 +47,7 @@ def test_a_paragraph_ends_after_five_sentences(completion):
 
 def test_a_long_pause_after_a_sentence_starts_a_new_paragraph(completion):
     before = spoken("We start.", start=0.0)  # ends at 1.0 s
-    after = spoken("After the break.", start=1.0 + completion.PARAGRAPH_PAUSE_SECONDS)
+    after = spoken("After the break.", start=1.0 + readable.PARAGRAPH_PAUSE_SECONDS)
     assert text(completion, before, after) == "We start.\n\nAfter the break.\n"
 
 
@@ -83,27 +85,27 @@ def test_punctuation_stays_with_the_speaker_before_it_whatever_its_own_label(com
 def test_a_word_outside_every_speaker_segment_continues_the_turn(completion):
     labelled, unlabelled = spoken("Hello there.", start=0.0, speaker="spk_0"), spoken("Hm.", start=5.0)
     document = output("job", labelled, unlabelled, item_labels=False)
-    assert completion.transcript_text(document["results"]) == "Speaker 1: Hello there. Hm.\n"
+    assert readable.transcript_text(document["results"]) == "Speaker 1: Hello there. Hm.\n"
 
 
 def test_the_documented_two_speaker_output_reads_as_turns(completion):
     results = documented_sample("job")["results"]
-    assert completion.transcript_text(results) == (
+    assert readable.transcript_text(results) == (
         "Speaker 1: I've been on hold for an hour.\n"
         "Speaker 2: Sorry about that. How can I help?\n"
         "Speaker 1: My order, it never arrived.\n"
     )
-    assert completion.duration_of(results) == 12.8
-    assert completion.speaker_count(results) == 2
+    assert readable.duration_of(results) == 12.8
+    assert readable.speaker_count(results) == 2
 
 
 def test_no_items_and_no_text_means_no_speech(completion):
-    assert completion.transcript_text({"transcripts": [{"transcript": ""}], "items": []}) == completion.NO_SPEECH + "\n"
-    assert completion.duration_of({"items": []}) is None
+    assert readable.transcript_text({"transcripts": [{"transcript": ""}], "items": []}) == readable.NO_SPEECH + "\n"
+    assert readable.duration_of({"items": []}) is None
 
 
 def test_items_without_words_fall_back_to_transcribe_s_text(completion):
-    assert completion.transcript_text({"transcripts": [{"transcript": "Just text."}], "items": []}) == "Just text.\n"
+    assert readable.transcript_text({"transcripts": [{"transcript": "Just text."}], "items": []}) == "Just text.\n"
 
 
 @pytest.mark.parametrize(
