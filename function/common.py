@@ -10,7 +10,7 @@ import naming
 
 # Throttling (LimitExceededException, ThrottlingException...) is retried with backoff; what still
 # fails after that fails the invocation, and Lambda's or EventBridge's own retries take over.
-RETRIES = Config(retries={"mode": "standard", "max_attempts": 6})
+RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 6})
 
 
 def check_output_prefix(prefix: str) -> str:

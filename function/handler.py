@@ -6,6 +6,7 @@ other records are done, so Lambda retries the event and finally keeps it in the 
 A repeated delivery finds its job already started (same job name) and counts as done.
 """
 
+import functools
 import json
 import logging
 import os
@@ -91,7 +92,13 @@ def _tags(value: str) -> tuple[tuple[str, str], ...]:
 
 SETTINGS = Settings.from_environ(os.environ)
 transcribe = boto3.client("transcribe", config=RETRIES)
-s3 = boto3.client("s3", config=RETRIES)
+
+
+@functools.cache
+def s3():
+    """The S3 client, made on first use and kept: only error notes need it, and making it at
+    start would add about a third to every cold start (see bench/)."""
+    return boto3.client("s3", config=RETRIES)
 
 
 class BadRecord(ValueError):
@@ -150,8 +157,9 @@ def records_of(event) -> list:
     return records
 
 
-def handle_record(record, settings: Settings, transcribe, s3) -> str:
-    """Start the transcription of one record's upload; returns the outcome."""
+def handle_record(record, settings: Settings, transcribe, s3_client) -> str:
+    """Start the transcription of one record's upload; returns the outcome. `s3_client` gives
+    the S3 client, for the error notes."""
     upload = upload_of(record)
     if upload is None:
         return "skipped"
@@ -163,7 +171,7 @@ def handle_record(record, settings: Settings, transcribe, s3) -> str:
     job_name = naming.job_name(settings.job_name_prefix, upload.bucket, upload.key, upload.upload_id)
     if upload.size is not None and upload.size >= naming.MAX_MEDIA_BYTES:
         reason = f"the file has {upload.size} bytes; Transcribe takes files under 2 GB"
-        write_error(s3, settings, upload, job_name, reason)
+        write_error(s3_client(), settings, upload, job_name, reason)
         _log("rejected: " + reason, upload.key, job_name, outcome="rejected", level=logging.WARNING)
         return "rejected"
 
@@ -176,7 +184,7 @@ def handle_record(record, settings: Settings, transcribe, s3) -> str:
             return "duplicate"
         if code == "BadRequestException":
             reason = error.response["Error"].get("Message", code)
-            write_error(s3, settings, upload, job_name, reason)
+            write_error(s3_client(), settings, upload, job_name, reason)
             _log("rejected: " + reason, upload.key, job_name, outcome="rejected", level=logging.WARNING)
             return "rejected"
         raise

@@ -48,7 +48,7 @@ class MotoStack:
         self.monkeypatch.setenv("MAX_SPEAKERS", str(speakers))
         self.monkeypatch.setenv("SUBTITLE_FORMATS", ",".join(subtitles))
         handler = fresh_import("handler")
-        for client in (handler.transcribe, handler.s3):
+        for client in (handler.transcribe, handler.s3()):
             check_requests(client, [])
         self.s3.put_object(Bucket=MEDIA_BUCKET, Key=key, Body=b"\x00" * 64)
         before = self.job_names()
