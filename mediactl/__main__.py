@@ -1,0 +1,5 @@
+import sys
+
+from mediactl.cli import main
+
+sys.exit(main())

@@ -1,0 +1,348 @@
+"""The command line: `python -m mediactl upload|jobs|fetch|clean|redrive ...`.
+
+Results go to stdout; progress bars, spinners and notes to stderr; an error is one line on stderr
+and an exit code: 1 when AWS or a job failed, 2 for bad input, 130 after Ctrl-C.
+"""
+
+import argparse
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.prompt import Confirm
+from rich.table import Table
+from rich.text import Text
+
+from function import naming
+from mediactl import jobs, redrive, stack, transcripts, uploads
+from mediactl.aws import Clients, describe_aws_error, is_aws_error
+from mediactl.errors import EXIT_FAILURE, EXIT_INTERRUPTED, BadInput, Interrupted, ToolError
+from mediactl.follow import follow_upload
+from mediactl.stack import Target
+
+PROGRAM = "python -m mediactl"
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:
+        return exit.code
+    if not hasattr(args, "run"):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.run(args) or 0
+    except ToolError as error:
+        report_error(str(error))
+        return error.exit_code
+    except KeyboardInterrupt:
+        report_error("interrupted")
+        return EXIT_INTERRUPTED
+    except OSError as error:
+        report_error(str(error))
+        return EXIT_FAILURE
+    except Exception as error:
+        if not is_aws_error(error):
+            raise
+        report_error(describe_aws_error(error))
+        return EXIT_FAILURE
+
+
+def report_error(message: str) -> None:
+    for line in message.splitlines():
+        print(f"mediactl: error: {line}", file=sys.stderr)
+
+
+def note(message: str) -> None:
+    err.print(message, markup=False, soft_wrap=True)
+
+
+UPLOAD_HELP = """\
+Check every file first (it exists, is not empty, is mp3, mp4, wav, flac, ogg, amr, webm or m4a in
+any case, and is under 2 GB), then upload them with a progress bar each and tell where each
+transcript will appear.
+
+The S3 key of a file is <key prefix><--prefix><file name>, with the extension in lower case
+(Talk.Mp3 -> Talk.mp3) so that the bucket notification sees it. The key prefix is the stack's
+keyPrefix output ("" with --bucket). The transcript of key K lands in the output bucket at
+<output prefix>K.json (output prefix "transcripts/" by default), e.g. transcripts/Talk.mp3.json.
+
+examples:
+  python -m mediactl upload talk.mp3 --stack dev
+  python -m mediactl upload a.wav b.MP4 --stack dev --prefix team/ --wait --out transcripts/
+"""
+
+
+def run_upload(args) -> int:
+    target = upload_target(args)
+    files = uploads.checked_files(args.paths, target.key_prefix, args.prefix)
+    clients = Clients(target.region)
+    uploads.check_bucket(clients.s3, target.input_bucket)
+    done = uploads.upload_files(clients.s3, files, target.input_bucket, err)
+    for uploaded in done:
+        print(f"uploaded {uploaded.media.path} -> {uploaded.uri}")
+        print(f"  transcript: {transcript_location(target, uploaded.media.key)}")
+    if not args.wait:
+        return 0
+    try:
+        return follow_uploads(clients, target, done, Path(args.out or "."))
+    except KeyboardInterrupt:
+        keys = " ".join(uploaded.media.key for uploaded in done)
+        raise Interrupted(
+            f"stopped following; the uploads are in S3 and their jobs go on: fetch later with `{PROGRAM} fetch KEY ...` ({keys})"
+        ) from None
+
+
+def upload_target(args) -> Target:
+    if args.out is not None and not args.wait:
+        raise BadInput("--out says where --wait saves the transcripts: add --wait, or use `fetch` later")
+    if args.stack and (args.output_bucket or args.job_prefix):
+        raise BadInput("--output-bucket and --job-prefix go with --bucket; --stack knows both")
+    if args.stack:
+        needed = ("inputBucket", "outputBucket", "keyPrefix", "outputPrefix")
+        return stack.stack_target(args.stack, needed + (("jobNamePrefix",) if args.wait else ()))
+    return Target(input_bucket=args.bucket, output_bucket=args.output_bucket, job_name_prefix=args.job_prefix)
+
+
+def transcript_location(target: Target, media_key: str) -> str:
+    key = naming.transcript_key(target.output_prefix, media_key)
+    return f"s3://{target.output_bucket}/{key}" if target.output_bucket else f"{key} in the output bucket"
+
+
+def follow_uploads(clients, target: Target, done: list, out_dir: Path) -> int:
+    failures = 0
+    for uploaded in done:
+        key = uploaded.media.key
+        with err.status(Text(f"{key}: looking for its transcription job")) as spinner:
+            outcome = follow_upload(clients, target, uploaded, out_dir, lambda status: spinner.update(Text(f"{key}: {status}")))
+        if outcome.failure:
+            failures += 1
+            report_error(f"transcription of {key} failed: {outcome.failure}")
+            continue
+        print(f"{key}: COMPLETED (job {outcome.job_name})")
+        for path in outcome.files:
+            print(f"  saved {path}")
+        out.rule(key)
+        print(outcome.text)
+    return EXIT_FAILURE if failures else 0
+
+
+def run_jobs(args) -> int:
+    prefix, region = job_prefix_and_region(args)
+    clients = Clients(region)
+    summaries = jobs.list_jobs(clients.transcribe, prefix)
+    if not summaries:
+        print(f"no transcription jobs whose names start with {prefix!r}")
+        return 0
+    shown = jobs.describe_jobs(clients.transcribe, summaries[: args.limit])
+    out.print(jobs_table(shown, prefix))
+    if len(summaries) > len(shown):
+        note(f"the newest {len(shown)} of {len(summaries)} jobs; --limit shows more")
+    return 0
+
+
+def job_prefix_and_region(args) -> tuple[str, str | None]:
+    if not args.stack:
+        if not naming.is_valid_job_name_prefix(args.prefix):
+            raise BadInput(f"--prefix {args.prefix!r} is not the start of a Transcribe job name")
+        return args.prefix, None
+    outputs = stack.stack_outputs(args.stack)
+    prefix = stack.job_name_prefix_of(args.stack, outputs)
+    if "jobNamePrefix" not in outputs:
+        note(f"stack {args.stack!r} has no jobNamePrefix output (destroyed?): using {prefix!r}, from the project and stack names")
+    return prefix, outputs.get("region")
+
+
+STATUS_STYLES = {"COMPLETED": "green", "FAILED": "red", "IN_PROGRESS": "yellow", "QUEUED": "cyan"}
+
+
+def jobs_table(described: list[dict], prefix: str) -> Table:
+    table = Table(title=f"Transcription jobs {prefix}*")
+    for column in ("Name", "Status", "Media", "Created", "Duration"):
+        table.add_column(column, overflow="fold")
+    for job in described:
+        status = job.get("TranscriptionJobStatus", "")
+        shown = f"{status}: {job['FailureReason']}" if status == "FAILED" and job.get("FailureReason") else status
+        # Text, not markup: names and reasons may hold brackets.
+        table.add_row(
+            Text(job["TranscriptionJobName"]),
+            Text(shown, style=STATUS_STYLES.get(status, "")),
+            Text(job.get("Media", {}).get("MediaFileUri", "")),
+            local_time(job["CreationTime"]),
+            readable_duration(jobs.job_duration(job)),
+        )
+    return table
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def readable_duration(duration: timedelta | None) -> str:
+    if duration is None:
+        return "-"
+    minutes, seconds = divmod(int(duration.total_seconds()), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {seconds:02d}s"
+    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def run_fetch(args) -> int:
+    if args.stack:
+        target = stack.stack_target(args.stack, ("outputBucket", "outputPrefix"))
+    else:
+        target = Target(output_bucket=args.bucket)
+    clients = Clients(target.region)
+    path, source = transcripts.fetch(
+        clients.s3, target.output_bucket, target.output_prefix, args.media_key, args.format, Path(args.out)
+    )
+    print(f"saved {path} (from {source})")
+    return 0
+
+
+def run_clean(args) -> int:
+    prefix, region = job_prefix_and_region(args)
+    clients = Clients(region)
+    found = jobs.list_jobs(clients.transcribe, prefix)
+    ended = [job["TranscriptionJobName"] for job in found if job.get("TranscriptionJobStatus") in jobs.DONE]
+    running = len(found) - len(ended)
+    if running:
+        note(f"{running} jobs still queued or running are left alone: clean again once they end")
+    if not ended:
+        print(f"no ended transcription jobs whose names start with {prefix!r}: nothing to delete")
+        return 0
+    if not args.yes and not confirmed(f"Delete {len(ended)} transcription jobs whose names start with {prefix!r}?"):
+        print("nothing deleted")
+        return EXIT_FAILURE
+    deleted = 0
+    with Progress(console=err) as progress:
+        for name in progress.track(ended, description="deleting jobs"):
+            deleted += jobs.delete_job(clients.transcribe, name)
+    print(f"deleted {deleted} transcription jobs (their transcripts stay in the output bucket)")
+    return 0
+
+
+def confirmed(question: str) -> bool:
+    try:
+        return Confirm.ask(question, console=err, default=False)
+    except EOFError:
+        note("no answer (use --yes to delete without asking)")
+        return False
+
+
+def run_redrive(args) -> int:
+    target = stack.stack_target(args.stack, ("failureQueueUrl",))
+    clients = Clients(target.region)
+    with err.status("redriving the failure queue") as spinner:
+        report = redrive.redrive(
+            clients.sqs,
+            clients.lambda_,
+            target.failure_queue_url,
+            target.function_name,
+            lambda so_far: spinner.update(f"redriving: {so_far.redriven} done, {so_far.kept} kept"),
+        )
+    for failure in report.failed:
+        report_error(f"kept: {failure}")
+    print(
+        f"redriven: {report.redriven}, failed again: {len(report.failed)} (kept),"
+        f" unreadable: {report.unreadable} (kept)"
+    )
+    return EXIT_FAILURE if report.kept else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM,
+        description="Upload media to the transcription pipeline, follow its jobs, fetch the transcripts.",
+        epilog="The AWS environment applies as usual (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL); with --stack,"
+        " the stack's region. Exit codes: 0 done, 1 AWS or a job failed, 2 bad input, 130 interrupted.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    upload = commands.add_parser(
+        "upload",
+        help="check and upload media files, optionally wait for their transcripts",
+        description=UPLOAD_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    upload.add_argument("paths", nargs="+", metavar="PATH", help="media files to upload")
+    where = upload.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stack", metavar="NAME", help="upload to this Pulumi stack's input bucket")
+    where.add_argument("--bucket", metavar="NAME", help="upload to this bucket (key prefix '', output prefix 'transcripts/')")
+    upload.add_argument("--prefix", default="", metavar="P", help="put between the key prefix and the file name, e.g. 'team/'")
+    upload.add_argument("--wait", action="store_true", help="follow each transcription job to its end and download the transcript")
+    upload.add_argument("--out", metavar="DIR", help="where --wait saves the transcript files (default: .)")
+    upload.add_argument("--output-bucket", metavar="NAME", help="with --bucket: the transcripts bucket, to tell where they land and see error notes")
+    upload.add_argument("--job-prefix", default="", metavar="P", help="with --bucket --wait: the job-name prefix to look among (default: all jobs)")
+    upload.set_defaults(run=run_upload)
+
+    jobs_command = commands.add_parser(
+        "jobs",
+        help="list a stack's transcription jobs, newest first",
+        description="A table of the transcription jobs whose names start with the stack's job-name prefix: name,"
+        " status (with the reason of a failure), media, creation time, and how long the job ran.",
+    )
+    add_job_selection(jobs_command)
+    jobs_command.add_argument("--limit", type=positive, default=50, metavar="N", help="show the newest N jobs (default: 50)")
+    jobs_command.set_defaults(run=run_jobs)
+
+    fetch = commands.add_parser(
+        "fetch",
+        help="download the transcript of a media key",
+        description="Download the transcript of MEDIA_KEY (the key of the media in the input bucket, e.g. team/talk.mp3)"
+        " from <output prefix><MEDIA_KEY>.<format> in the output bucket. txt is made from the JSON transcript"
+        " when the bucket has none. When no transcript could be made, tells why (from the .error.json note).",
+    )
+    fetch.add_argument("media_key", metavar="MEDIA_KEY", help="S3 key of the uploaded media, e.g. talk.mp3")
+    where = fetch.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stack", metavar="NAME", help="fetch from this Pulumi stack's output bucket")
+    where.add_argument("--bucket", metavar="NAME", help="fetch from this transcripts bucket (output prefix 'transcripts/')")
+    fetch.add_argument("--format", choices=transcripts.FORMATS, default="json", help="which file (default: json)")
+    fetch.add_argument("--out", default=".", metavar="DIR", help="where to save it (default: .)")
+    fetch.set_defaults(run=run_fetch)
+
+    clean = commands.add_parser(
+        "clean",
+        help="delete a stack's ended transcription jobs",
+        description="Delete the COMPLETED and FAILED transcription jobs of a stack. Transcribe keeps job records"
+        " for 90 days and `pulumi destroy` does not remove them; the transcripts in the bucket stay. Queued and"
+        " running jobs are left alone. After `pulumi destroy` the prefix comes from the project and stack names.",
+    )
+    add_job_selection(clean)
+    clean.add_argument("--yes", action="store_true", help="delete without asking")
+    clean.set_defaults(run=run_clean)
+
+    redrive_command = commands.add_parser(
+        "redrive",
+        help="invoke the function again with the events in the failure queue",
+        description="Take each event kept in the stack's failure queue, invoke the function that failed it"
+        " (or the stack's functionName) synchronously with it, and delete the message only once that"
+        " invocation succeeded. Messages that fail again, or are not Lambda failure records, stay in the"
+        " queue. Exit code 1 when any message stays.",
+    )
+    redrive_command.add_argument("--stack", required=True, metavar="NAME", help="the Pulumi stack")
+    redrive_command.set_defaults(run=run_redrive)
+    return parser
+
+
+def add_job_selection(command: argparse.ArgumentParser) -> None:
+    which = command.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stack", metavar="NAME", help="the jobs of this Pulumi stack")
+    which.add_argument("--prefix", metavar="P", help="the jobs whose names start with this job-name prefix")
+
+
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return value

@@ -1,0 +1,186 @@
+"""Stand-ins and builders for the media tool's tests: the `pulumi` script, the Lambda functions,
+a deployed stack in moto, and what the pipeline's function and Transcribe would leave behind."""
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote_plus
+
+import boto3
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.transcribe.models import FakeTranscriptionJob, transcribe_backends
+
+from function import naming
+
+REGION = "us-east-1"
+PROJECT = "transcribe-pipeline"
+
+FAKE_PULUMI = """
+import json, os, sys
+
+with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
+    log.write(json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd()}) + "\\n")
+args = sys.argv[1:]
+if args[:3] != ["stack", "output", "--json"] or "--stack" not in args:
+    sys.exit("error: this stand-in only answers `pulumi stack output --json --stack NAME`")
+name = args[args.index("--stack") + 1]
+with open(os.environ["FAKE_PULUMI_STACKS"]) as stacks_file:
+    stacks = json.load(stacks_file)
+if name not in stacks:
+    print(f"error: no stack named '{name}' found", file=sys.stderr)
+    sys.exit(255)
+print(stacks[name] if isinstance(stacks[name], str) else json.dumps(stacks[name], indent=4))
+"""
+
+
+class PulumiStandIn:
+    """A `pulumi` executable on PATH that prints the outputs of the stacks given to `add`."""
+
+    def __init__(self, directory: Path):
+        self.stacks_file = directory / "stacks.json"
+        self.log_file = directory / "pulumi-calls.jsonl"
+        self.stacks: dict = {}
+        self.stacks_file.write_text("{}")
+
+    def add(self, name: str, outputs) -> None:
+        """`outputs` is a dict, or the raw text the stand-in prints."""
+        self.stacks[name] = outputs
+        self.stacks_file.write_text(json.dumps(self.stacks))
+
+    def calls(self) -> list[dict]:
+        if not self.log_file.exists():
+            return []
+        return [json.loads(line) for line in self.log_file.read_text().splitlines()]
+
+
+class FunctionFailed(Exception):
+    """Raised by a stand-in behaviour: the invocation answers with FunctionError."""
+
+
+@dataclass
+class FunctionStandIn:
+    """Plays the Lambda functions: records each invocation, answers with `behaviour(name, event)`."""
+
+    calls: list[tuple[str, object]] = field(default_factory=list)
+    behaviour: object = staticmethod(lambda name, event: {"ok": True})
+
+    def invoke(self, function, body, request_headers, response_headers):
+        event = json.loads(body) if body else {}
+        self.calls.append((function.function_name, event))
+        try:
+            answer = self.behaviour(function.function_name, event)
+        except FunctionFailed as failure:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorMessage": str(failure), "errorType": "FunctionFailed"}).encode()
+        return json.dumps(answer).encode()
+
+
+@dataclass
+class Pipeline:
+    """One deployed stack, as moto resources and the outputs `pulumi stack output` prints."""
+
+    stack: str
+    input_bucket: str
+    output_bucket: str
+    queue_url: str
+    function_name: str
+    function_arn: str
+    job_name_prefix: str
+    outputs: dict
+
+
+def create_function(name: str) -> str:
+    iam = boto3.client("iam")
+    try:
+        role = iam.get_role(RoleName="pipeline-function")["Role"]
+    except iam.exceptions.NoSuchEntityException:
+        role = iam.create_role(RoleName="pipeline-function", AssumeRolePolicyDocument="{}")["Role"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def lambda_handler(event, context):\n    return {}\n")
+    created = boto3.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role["Arn"],
+        Handler="handler.lambda_handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    return created["FunctionArn"]
+
+
+def deploy(pulumi: PulumiStandIn, stack: str, key_prefix: str = "", output_prefix: str = "transcripts/") -> Pipeline:
+    s3 = boto3.client("s3")
+    input_bucket, output_bucket = f"{stack}-media", f"{stack}-transcripts"
+    s3.create_bucket(Bucket=input_bucket)
+    s3.create_bucket(Bucket=output_bucket)
+    queue_url = boto3.client("sqs").create_queue(QueueName=f"{stack}-failures")["QueueUrl"]
+    function_name = f"{stack}-upload"
+    function_arn = create_function(function_name)
+    prefix = naming.job_name_prefix(PROJECT, stack)
+    outputs = {
+        "inputBucket": input_bucket,
+        "outputBucket": output_bucket,
+        "functionName": function_name,
+        "failureQueueUrl": queue_url,
+        "logGroupName": f"/aws/lambda/{function_name}",
+        "region": REGION,
+        "uploadCommand": f"aws s3 cp ./talk.mp3 s3://{input_bucket}/{key_prefix}",
+        "jobNamePrefix": prefix,
+        "outputPrefix": output_prefix,
+        "keyPrefix": key_prefix,
+    }
+    pulumi.add(stack, outputs)
+    return Pipeline(stack, input_bucket, output_bucket, queue_url, function_name, function_arn, prefix, outputs)
+
+
+def transcript_document(text: str) -> dict:
+    """The shape of a Transcribe JSON transcript, trimmed."""
+    return {
+        "jobName": "job",
+        "accountId": DEFAULT_ACCOUNT_ID,
+        "status": "COMPLETED",
+        "results": {"transcripts": [{"transcript": text}], "items": []},
+    }
+
+
+def start_job(pipeline: Pipeline, key: str, upload_id: str, subtitle_formats=("srt",)) -> str:
+    """Start the job of an upload as the pipeline's function would, and write the files that
+    Transcribe would write once it completes (moto writes none)."""
+    name = naming.job_name(pipeline.job_name_prefix, pipeline.input_bucket, key, upload_id)
+    output_prefix = pipeline.outputs["outputPrefix"]
+    request = {
+        "TranscriptionJobName": name,
+        "Media": {"MediaFileUri": f"s3://{pipeline.input_bucket}/{key}"},
+        "MediaFormat": naming.media_format(key),
+        "LanguageCode": "en-US",
+        "OutputBucketName": pipeline.output_bucket,
+        "OutputKey": naming.transcript_key(output_prefix, key),
+    }
+    if subtitle_formats:
+        request["Subtitles"] = {"Formats": list(subtitle_formats)}
+    boto3.client("transcribe").start_transcription_job(**request)
+    s3 = boto3.client("s3")
+    s3.put_object(
+        Bucket=pipeline.output_bucket,
+        Key=naming.transcript_key(output_prefix, key),
+        Body=json.dumps(transcript_document(f"hello from {key}")).encode(),
+    )
+    for fmt in subtitle_formats:
+        s3.put_object(
+            Bucket=pipeline.output_bucket,
+            Key=naming.subtitle_key(output_prefix, key, fmt),
+            Body=f"1\n00:00:00,000 --> 00:00:01,000\nhello from {key}\n".encode(),
+        )
+    return name
+
+
+def uploads_of(event: dict) -> list[tuple[str, str]]:
+    return [
+        (unquote_plus(record["s3"]["object"]["key"]), record["s3"]["object"]["eTag"]) for record in event["Records"]
+    ]
+
+
+def moto_job(name: str) -> FakeTranscriptionJob:
+    return transcribe_backends[DEFAULT_ACCOUNT_ID][REGION].transcriptions[name]

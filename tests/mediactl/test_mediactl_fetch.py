@@ -1,0 +1,92 @@
+"""`fetch`: the transcript of a media key, where the shared naming rules put it."""
+
+import json
+
+import pytest
+
+from function import naming
+from mediactl_fakes import deploy, transcript_document
+
+
+def put(s3, bucket: str, key: str, body) -> None:
+    s3.put_object(Bucket=bucket, Key=key, Body=body if isinstance(body, bytes) else json.dumps(body).encode())
+
+
+def test_fetch_downloads_the_json_transcript(run, pipeline, s3, tmp_path):
+    put(s3, pipeline.output_bucket, "transcripts/team/talk.mp3.json", transcript_document("hello"))
+
+    result = run("fetch", "team/talk.mp3", "--stack", "dev", "--out", tmp_path / "got")
+
+    assert result.code == 0, result.err
+    saved = tmp_path / "got" / "talk.mp3.json"
+    assert json.loads(saved.read_text())["results"]["transcripts"][0]["transcript"] == "hello"
+    assert result.out == f"saved {saved} (from s3://{pipeline.output_bucket}/transcripts/team/talk.mp3.json)\n"
+
+
+@pytest.mark.parametrize("fmt", ["txt", "srt", "vtt"])
+def test_fetch_downloads_the_format_asked_for(run, pipeline, s3, tmp_path, fmt):
+    key = {"txt": naming.text_key, "srt": None, "vtt": None}[fmt]
+    key = key("transcripts/", "talk.mp3") if key else naming.subtitle_key("transcripts/", "talk.mp3", fmt)
+    put(s3, pipeline.output_bucket, key, f"the {fmt} file".encode())
+
+    result = run("fetch", "talk.mp3", "--stack", "dev", "--format", fmt, "--out", tmp_path)
+
+    assert result.code == 0, result.err
+    assert (tmp_path / f"talk.mp3.{fmt}").read_text() == f"the {fmt} file"
+
+
+def test_fetch_txt_is_made_from_the_json_when_the_bucket_has_no_text(run, pipeline, s3, tmp_path):
+    put(s3, pipeline.output_bucket, "transcripts/talk.mp3.json", transcript_document("only json here"))
+
+    result = run("fetch", "talk.mp3", "--stack", "dev", "--format", "txt", "--out", tmp_path)
+
+    assert result.code == 0, result.err
+    assert (tmp_path / "talk.mp3.txt").read_text() == "only json here\n"
+    assert result.out.endswith(f"(from s3://{pipeline.output_bucket}/transcripts/talk.mp3.json)\n")
+
+
+def test_fetch_uses_the_stack_output_prefix(run, pulumi, s3, tmp_path):
+    stack = deploy(pulumi, "prod", output_prefix="out/text/")
+    put(s3, stack.output_bucket, "out/text/talk.mp3.json", transcript_document("prefixed"))
+
+    result = run("fetch", "talk.mp3", "--stack", "prod", "--out", tmp_path)
+
+    assert result.code == 0, result.err
+    assert (tmp_path / "talk.mp3.json").exists()
+
+
+def test_fetch_from_a_bucket_uses_the_default_output_prefix(run, s3, tmp_path):
+    s3.create_bucket(Bucket="some-transcripts")
+    put(s3, "some-transcripts", "transcripts/talk.mp3.json", transcript_document("hi"))
+
+    result = run("fetch", "talk.mp3", "--bucket", "some-transcripts", "--out", tmp_path)
+
+    assert result.code == 0, result.err
+    assert (tmp_path / "talk.mp3.json").exists()
+
+
+def test_fetch_tells_why_there_is_no_transcript(run, pipeline, s3, tmp_path):
+    note = {"media": "s3://dev-media/big.wav", "jobName": "job-1", "reason": "the file has 3 GB", "time": "2026-03-01T09:00:00+00:00"}
+    put(s3, pipeline.output_bucket, naming.error_key("transcripts/", "big.wav"), note)
+
+    result = run("fetch", "big.wav", "--stack", "dev", "--out", tmp_path / "got")
+
+    assert result.code == 1
+    assert result.err == "mediactl: error: big.wav has no transcript: the file has 3 GB (job job-1)\n"
+    assert not any((tmp_path / "got").glob("*"))
+
+
+def test_fetch_of_a_transcript_not_there_yet_is_one_line(run, pipeline, tmp_path):
+    result = run("fetch", "later.mp3", "--stack", "dev", "--out", tmp_path)
+
+    assert result.code == 1
+    assert result.err.startswith(f"mediactl: error: no transcript yet at s3://{pipeline.output_bucket}/transcripts/later.mp3.json")
+    assert result.err.count("\n") == 1
+
+
+def test_fetch_from_a_missing_bucket_is_one_line(run, tmp_path):
+    result = run("fetch", "talk.mp3", "--bucket", "nowhere", "--out", tmp_path)
+
+    assert result.code == 1
+    assert result.err.count("\n") == 1
+    assert "Traceback" not in result.err

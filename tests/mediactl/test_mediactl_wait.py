@@ -1,0 +1,142 @@
+"""`upload --wait`: from the upload to the transcript on disk, or to the reason there is none.
+
+The bucket notifies the (stand-in) function of each upload, which starts the job as the
+pipeline's function would; moto then moves the job QUEUED -> IN_PROGRESS -> COMPLETED on
+successive GetTranscriptionJob calls.
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from function import naming
+from mediactl import jobs
+from mediactl_fakes import moto_job, start_job, uploads_of
+
+
+def error_lines(result) -> list[str]:
+    """stderr less the progress bars."""
+    return [line for line in result.err.splitlines() if line.startswith("mediactl: error:")]
+
+
+@pytest.fixture
+def talk(tmp_path):
+    path = tmp_path / "talk.mp3"
+    path.write_bytes(b"ID3" + bytes(2000))
+    return path
+
+
+def test_wait_follows_the_job_downloads_the_transcript_and_prints_the_text(run, pipeline, uploads_start_jobs, pauses, talk, tmp_path):
+    out = tmp_path / "out"
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", out)
+
+    assert result.code == 0, result.err
+    assert len(uploads_start_jobs) == 1
+    assert f"talk.mp3: COMPLETED (job {uploads_start_jobs[0]})" in result.out
+    assert json.loads((out / "talk.mp3.json").read_text())["results"]["transcripts"][0]["transcript"] == "hello from talk.mp3"
+    assert (out / "talk.mp3.srt").read_text().endswith("hello from talk.mp3\n")
+    assert result.out.rstrip().endswith("hello from talk.mp3")
+    # QUEUED, then IN_PROGRESS: two waits, the second longer.
+    assert pauses == [jobs.POLL.first, jobs.POLL.first * jobs.POLL.factor]
+
+
+def test_wait_follows_several_uploads(run, pipeline, uploads_start_jobs, pauses, tmp_path):
+    files = []
+    for name in ("one.wav", "Two.FLAC"):
+        files.append(tmp_path / name)
+        files[-1].write_bytes(b"RIFF" + bytes(500))
+
+    result = run("upload", *files, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.err
+    assert sorted(path.name for path in (tmp_path / "out").glob("*.json")) == ["Two.flac.json", "one.wav.json"]
+    assert "hello from one.wav" in result.out and "hello from Two.flac" in result.out
+
+
+def test_wait_on_a_failed_job_exits_non_zero_with_transcribe_reason(run, pipeline, functions, uploads_start_jobs, failure_reasons_in_get, pauses, talk, tmp_path):
+    def start_and_fail(function_name, event):
+        for key, etag in uploads_of(event):
+            job = moto_job(start_job(pipeline, key, etag))
+            job.status = "FAILED"
+            job.failure_reason = "The media file is corrupt."
+        return {}
+
+    functions.behaviour = start_and_fail
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 1
+    assert error_lines(result) == ["mediactl: error: transcription of talk.mp3 failed: The media file is corrupt."]
+    assert "COMPLETED" not in result.out
+
+
+def test_wait_reports_the_function_error_note_when_no_job_could_start(run, pipeline, functions, uploads_start_jobs, pauses, s3, talk, tmp_path):
+    def refuse(function_name, event):
+        for key, _ in uploads_of(event):
+            note = {"media": f"s3://{pipeline.input_bucket}/{key}", "jobName": "job-x", "reason": "Transcribe refused it", "time": "now"}
+            s3.put_object(Bucket=pipeline.output_bucket, Key=naming.error_key("transcripts/", key), Body=json.dumps(note).encode())
+        return {}
+
+    functions.behaviour = refuse
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 1
+    assert error_lines(result) == ["mediactl: error: transcription of talk.mp3 failed: Transcribe refused it"]
+
+
+def test_wait_gives_up_when_no_job_starts(run, pipeline, pauses, talk, tmp_path):
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 1
+    assert "failed: no transcription job started within 300 s" in result.err
+    assert sum(pauses[:-1]) < jobs.START_TIMEOUT <= sum(pauses)
+    assert max(pauses) == jobs.POLL.most
+
+
+def test_ctrl_c_while_waiting_leaves_cleanly(run, pipeline, uploads_start_jobs, monkeypatch, talk, tmp_path):
+    def interrupt(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(jobs, "pause", interrupt)
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 130
+    [line] = error_lines(result)
+    assert line.startswith("mediactl: error: stopped following; the uploads are in S3 and their jobs go on")
+    assert "Traceback" not in result.err
+    assert f"s3://{pipeline.input_bucket}/talk.mp3" in result.out
+
+
+def test_wait_with_a_bucket_instead_of_a_stack(run, pipeline, uploads_start_jobs, pauses, pulumi, talk, tmp_path):
+    result = run(
+        "upload", talk, "--bucket", pipeline.input_bucket, "--output-bucket", pipeline.output_bucket,
+        "--job-prefix", pipeline.job_name_prefix, "--wait", "--out", tmp_path / "out",
+    )
+
+    assert result.code == 0, result.err
+    assert pulumi.calls() == []
+    assert (tmp_path / "out" / "talk.mp3.json").exists()
+
+
+def test_wait_follows_the_job_of_this_upload_not_an_older_one_of_the_same_key(run, pipeline, monkeypatch, s3, talk, tmp_path):
+    older = moto_job(start_job(pipeline, "talk.mp3", "an-earlier-upload"))
+    older.status = "FAILED"
+    older.creation_time = older.creation_time - timedelta(hours=1)
+    started = []
+
+    def function_starts_late(seconds):
+        # The function starts this upload's job only while the tool already waits for it.
+        if not started:
+            etag = s3.head_object(Bucket=pipeline.input_bucket, Key="talk.mp3")["ETag"].strip('"')
+            started.append(start_job(pipeline, "talk.mp3", etag))
+
+    monkeypatch.setattr(jobs, "pause", function_starts_late)
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.err
+    assert f"talk.mp3: COMPLETED (job {started[0]})" in result.out
