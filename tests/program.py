@@ -32,21 +32,22 @@ def _config_string(value) -> str:
     return str(value)
 
 
-def _full_key(key: str) -> str:
-    return key if ":" in key else f"{PROJECT}:{key}"
-
-
-def stack_config(stack: str, overrides: dict | None = None) -> dict[str, str]:
+def stack_config(stack: str, overrides: dict | None = None, root: Path = ROOT) -> dict[str, str]:
     """The config the CLI gives the program: Pulumi.yaml defaults < stack file < overrides."""
+    project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
+
+    def full_key(key: str) -> str:
+        return key if ":" in key else f"{project_file['name']}:{key}"
+
     values = {}
-    for key, declaration in (PROJECT_FILE.get("config") or {}).items():
+    for key, declaration in (project_file.get("config") or {}).items():
         if isinstance(declaration, dict) and "default" in declaration:
-            values[_full_key(key)] = declaration["default"]
+            values[full_key(key)] = declaration["default"]
         elif isinstance(declaration, dict) and "value" in declaration:
-            values[_full_key(key)] = declaration["value"]
-    stack_file = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()) or {}
-    values.update({_full_key(k): v for k, v in (stack_file.get("config") or {}).items()})
-    values.update({_full_key(k): v for k, v in (overrides or {}).items()})
+            values[full_key(key)] = declaration["value"]
+    stack_file = yaml.safe_load((root / f"Pulumi.{stack}.yaml").read_text()) or {}
+    values.update({full_key(k): v for k, v in (stack_file.get("config") or {}).items()})
+    values.update({full_key(k): v for k, v in (overrides or {}).items()})
     return {key: _config_string(value) for key, value in values.items()}
 
 
@@ -151,9 +152,9 @@ class Program:
         return found
 
 
-def run_program(stack: str, overrides: dict | None = None) -> Program:
-    """Evaluate `__main__.py` for a stack and return what it declared."""
-    config = stack_config(stack, overrides)
+def run_program(stack: str, overrides: dict | None = None, root: Path = ROOT) -> Program:
+    """Evaluate `<root>/__main__.py` for a stack and return what it declared."""
+    config = stack_config(stack, overrides, root)
     region = config.get("aws:region", "us-east-1")
     mocks = RecordingMocks(region)
     monitor = RecordingMonitor(mocks)
@@ -164,7 +165,7 @@ def run_program(stack: str, overrides: dict | None = None) -> Program:
 
     @pulumi.runtime.test
     def evaluate():
-        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
         exported = runtime_settings.get_root_resource().outputs
         return pulumi.Output.all(**exported).apply(outputs.update)
 
@@ -173,3 +174,16 @@ def run_program(stack: str, overrides: dict | None = None) -> Program:
         for key, value in monitor.options.get((resource.type, resource.name), {}).items():
             setattr(resource, key, value)
     return Program(stack=stack, config=config, resources=mocks.resources, outputs=outputs)
+
+
+def s3_notification_configuration(program: Program, function_arn: str) -> dict:
+    """The program's bucket notification rules as the S3 API takes them, pointing at a function."""
+    configurations = []
+    for entry in program.named("upload-notification").inputs["lambdaFunctions"]:
+        rules = [{"Name": "suffix", "Value": entry["filterSuffix"]}]
+        if entry.get("filterPrefix"):
+            rules.append({"Name": "prefix", "Value": entry["filterPrefix"]})
+        configurations.append(
+            {"LambdaFunctionArn": function_arn, "Events": entry["events"], "Filter": {"Key": {"FilterRules": rules}}}
+        )
+    return {"LambdaFunctionConfigurations": configurations}

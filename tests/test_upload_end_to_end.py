@@ -18,7 +18,7 @@ from moto.awslambda.models import LambdaFunction
 
 from aws_model import assert_valid_request
 from lambda_env import REGION, fresh_import
-from program import run_program
+from program import run_program, s3_notification_configuration
 
 MEDIA = ["talk.mp3", "LOUD.MP3", "team/stand up (final).m4a", "Ünïcödé/会议.wav"]
 NOT_MEDIA = ["photo.jpg", "notes.txt", "movie.mov", "archive.mp3.zip", "folder.mp3/", "Mixed.Mp3"]
@@ -33,25 +33,11 @@ def package_zip(code) -> bytes:
     return buffer.getvalue()
 
 
-def s3_notification_configuration(lambda_entries: list[dict], function_arn: str) -> dict:
-    """The program's BucketNotification entries, as the S3 API takes them."""
-    configurations = []
-    for entry in lambda_entries:
-        rules = [{"Name": "suffix", "Value": entry["filterSuffix"]}]
-        if entry.get("filterPrefix"):
-            rules.append({"Name": "prefix", "Value": entry["filterPrefix"]})
-        configurations.append(
-            {"LambdaFunctionArn": function_arn, "Events": entry["events"], "Filter": {"Key": {"FilterRules": rules}}}
-        )
-    return {"LambdaFunctionConfigurations": configurations}
-
-
 @pytest.fixture
 def deployed(aws_credentials, monkeypatch):
     """The dev stack as declared, stood up in moto, with invocations routed to our handler."""
     program = run_program("dev")
     declared_function = program.named("upload-handler-lambda").inputs
-    declared_entries = program.named("upload-notification").inputs["lambdaFunctions"]
     media_bucket, transcript_bucket = program.outputs["inputBucket"], program.outputs["outputBucket"]
 
     with mock_aws():
@@ -69,7 +55,7 @@ def deployed(aws_credentials, monkeypatch):
         )["FunctionArn"]
         s3.put_bucket_notification_configuration(
             Bucket=media_bucket,
-            NotificationConfiguration=s3_notification_configuration(declared_entries, function_arn),
+            NotificationConfiguration=s3_notification_configuration(program, function_arn),
         )
 
         for name, value in declared_function["environment"]["variables"].items():

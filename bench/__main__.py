@@ -1,0 +1,87 @@
+"""`python -m bench [--quick] [--skip-suite]`: measure, then print the markdown table.
+
+Run it from the repository root with the test environment (`.venv/bin/python -m bench`). The
+table goes to stdout, ready to paste into the README (`> bench/RESULTS.md` keeps the latest);
+progress goes to stderr.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from bench.common import Row, progress, use_fake_aws, use_repository
+
+
+def machine() -> str:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.lower().startswith(("model name", "cpu model", "hardware")):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{platform.machine()}{f' ({model})' if model else ''}, {os.cpu_count()} CPUs, {platform.system()}"
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| figure | ours | baseline | ratio | goal | met? |", "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {r.figure} | {r.ours} | {r.baseline} | {r.ratio} | {r.goal} | {r.met} |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer runs and uploads, no stress burst, no unit suite: a smoke run"
+    )
+    parser.add_argument("--skip-suite", action="store_true", help="do not run the unit suite")
+    args = parser.parse_args(argv)
+
+    use_repository()
+    use_fake_aws()
+    # Imported once the paths are set: they reach into infra/, function/ and tests/.
+    from bench import cold_import, package, program_eval, uploads, warm
+
+    figures = [
+        ("function package", package.measure),
+        ("cold import", cold_import.measure),
+        ("warm per-record overhead", warm.measure),
+        ("invocations", uploads.measure_invocations),
+        ("burst", lambda quick: uploads.measure_burst(quick, stress=not quick)),
+        ("program evaluation", program_eval.measure_program),
+    ]
+    if args.quick or args.skip_suite:
+        figures.append(("unit suite", lambda quick: [program_eval.suite_not_run("--quick" if quick else "--skip-suite")]))
+    else:
+        figures.append(("unit suite", program_eval.measure_suite))
+
+    started = time.perf_counter()
+    rows: list[Row] = []
+    for name, measure in figures:
+        progress(f"{name}...")
+        figure_started = time.perf_counter()
+        rows += measure(args.quick)
+        progress(f"{name}: {time.perf_counter() - figure_started:.1f} s")
+    elapsed = time.perf_counter() - started
+
+    today = datetime.date.today().isoformat()
+    mode = "quick run (`--quick`)" if args.quick else "full run"
+    print(
+        f"Measured {today} on {machine()}, Python {platform.python_version()}; "
+        f"{mode}, {elapsed:.0f} s, `python -m bench`."
+    )
+    print()
+    print(table(rows))
+    print()
+    for row in rows:
+        if row.note:
+            print(f"- {row.note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
