@@ -11,7 +11,6 @@
 import asyncio
 import copy
 import inspect
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,15 +26,10 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-# The pack's modules import each other as the CLI runs them: with policy/ first on the path. (No
-# conftest.py here for this: a second `conftest` module would shadow tests/conftest.py, which other
-# test modules import from.)
-POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
-if str(POLICY_DIR) not in sys.path:
-    sys.path.insert(0, str(POLICY_DIR))
+# policy/ is on the path (pytest.ini), as the CLI puts it when it runs the pack.
+from security_policies import POLICIES
 
-import security_policies as rules  # noqa: E402
-from security_policies import POLICIES  # noqa: E402
+POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 
 UNKNOWN = UNKNOWN_STRING_VALUE
 """What the engine sends, at preview, for a value computed from a resource not created yet."""

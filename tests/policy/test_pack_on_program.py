@@ -10,7 +10,8 @@ import pytest
 import yaml
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 
-from pack_harness import POLICY_DIR, Resource, from_recorded, rules, run_pack
+import security_policies as rules
+from pack_harness import POLICY_DIR, Resource, from_recorded, run_pack
 from program import ROOT, run_program
 
 # The stack files, and dev with the optional parts switched the other way.

@@ -6,7 +6,8 @@ import json
 import pytest
 from pulumi_policy.proxy import UnknownValueError
 
-from pack_harness import UNKNOWN, Resource, rules, run_policy, stack_args
+import security_policies as rules
+from pack_harness import UNKNOWN, Resource, run_policy, stack_args
 
 ACCOUNT = "123456789012"
 POLICIES = {policy.name: policy for policy in rules.POLICIES}
