@@ -22,7 +22,7 @@ transcripts = PrivateBucket(
     "transcripts",
     PrivateBucketArgs(bucket_name=settings.output_bucket_name, retain_data=settings.retain_data, tags=settings.tags),
 )
-failures = FailureQueue("failures", tags=settings.tags)
+failures = FailureQueue("failures", tags=settings.tags, retain=settings.retain_data)
 upload = UploadStage(
     "upload",
     UploadStageArgs(
@@ -42,9 +42,9 @@ completion = CompletionStage(
         output_bucket_name=transcripts.bucket_name,
         output_bucket_arn=transcripts.arn,
         failure_queue_arn=failures.arn,
-        failure_queue_url=failures.url,
     ),
 )
+failures.accept_undelivered_events([completion.rule_arn])
 
 pulumi.export("inputBucket", media.bucket_name)
 pulumi.export("outputBucket", transcripts.bucket_name)

@@ -182,14 +182,24 @@ def handle_record(record, settings: Settings, transcribe, s3_client) -> str:
         if code == "ConflictException":
             _log("already started (repeated delivery)", upload.key, job_name, outcome="duplicate")
             return "duplicate"
-        if code == "BadRequestException":
-            reason = error.response["Error"].get("Message", code)
+        reason = error.response.get("Error", {}).get("Message", code)
+        if code == "BadRequestException" and not is_access_problem(reason):
             write_error(s3_client(), settings, upload, job_name, reason)
             _log("rejected: " + reason, upload.key, job_name, outcome="rejected", level=logging.WARNING)
             return "rejected"
         raise
     _log("job started", upload.key, job_name, outcome="started")
     return "started"
+
+
+# Transcribe also answers BadRequestException when it cannot read the media or use the data-access
+# role (e.g. just after a deploy, before IAM has settled): the upload is fine, so it must be retried
+# and finally kept, not written off with an error note.
+_ACCESS_WORDS = ("access", "permission", "denied", "authoriz", "role", "assume")
+
+
+def is_access_problem(message: str) -> bool:
+    return any(word in message.lower() for word in _ACCESS_WORDS)
 
 
 def upload_of(record) -> Upload | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.access import allow, document, objects
+from infra.access import allow, objects
 from infra.function import PipelineFunction, PipelineFunctionArgs
 from infra.settings import Settings
 
@@ -23,7 +23,8 @@ class CompletionStageArgs:
     output_bucket_name: pulumi.Input[str]
     output_bucket_arn: pulumi.Input[str]
     failure_queue_arn: pulumi.Input[str]
-    failure_queue_url: pulumi.Input[str]
+    """Where events end up that the function failed on, or that EventBridge could not deliver
+    (the queue must accept them from `rule_arn`)."""
 
 
 def job_state_change_pattern(job_name_prefix: str) -> dict:
@@ -44,6 +45,7 @@ class CompletionStage(pulumi.ComponentResource):
 
     function_name: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
+    rule_arn: pulumi.Output[str]
     topic_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: CompletionStageArgs, opts: pulumi.ResourceOptions | None = None):
@@ -106,23 +108,6 @@ class CompletionStage(pulumi.ComponentResource):
             source_arn=rule.arn,
             opts=child,
         )
-        # Events EventBridge cannot deliver at all land in the failure queue too.
-        aws.sqs.QueuePolicy(
-            f"{name}-undelivered-events",
-            queue_url=args.failure_queue_url,
-            policy=pulumi.Output.json_dumps(
-                document(
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": args.failure_queue_arn,
-                        "Condition": {"ArnEquals": {"aws:SourceArn": rule.arn}},
-                    }
-                )
-            ),
-            opts=child,
-        )
         aws.cloudwatch.EventTarget(
             f"{name}-target",
             rule=rule.name,
@@ -137,4 +122,5 @@ class CompletionStage(pulumi.ComponentResource):
 
         self.function_name = self.handler.function_name
         self.log_group_name = self.handler.log_group_name
-        self.register_outputs({"function_name": self.function_name, "topic_arn": self.topic_arn})
+        self.rule_arn = rule.arn
+        self.register_outputs({"function_name": self.function_name, "rule_arn": self.rule_arn, "topic_arn": self.topic_arn})

@@ -43,6 +43,8 @@ class PipelineFunctionArgs:
     log_group_prefix: str
     """The log group is named '/aws/lambda/<log_group_prefix>-<generated suffix>'."""
     tags: dict[str, str] = field(default_factory=dict)
+    waits_for: list[pulumi.Resource] = field(default_factory=list)
+    """Resources the function must not run before (e.g. the policy of a role it passes on)."""
 
     @classmethod
     def for_stage(cls, settings: Settings, stage: str, **code) -> "PipelineFunctionArgs":
@@ -104,7 +106,7 @@ class PipelineFunction(pulumi.ComponentResource):
         )
         # The role must hold its permissions before the function runs (logs) and before Lambda
         # accepts the failure destination (it checks sqs:SendMessage).
-        after_permissions = pulumi.ResourceOptions(parent=self, depends_on=[attachment])
+        after_permissions = pulumi.ResourceOptions(parent=self, depends_on=[attachment, *args.waits_for])
 
         self.function = aws.lambda_.Function(
             f"{name}-lambda",

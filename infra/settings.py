@@ -22,6 +22,8 @@ LOG_RETENTION_DAYS = (
 SUBTITLE_FORMATS = ("srt", "vtt")
 ON_DESTROY = ("retain", "delete")
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# Lambda allows 4 KB for all of a function's environment variables; the others take ~600 bytes.
+JOB_TAGS_MAX = 2048
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
 
@@ -68,6 +70,11 @@ class Settings:
     def tags(self) -> dict[str, str]:
         """The tags every taggable resource carries."""
         return {"project": self.project, "stack": self.stack, **dict(self.extra_tags)}
+
+    @property
+    def job_tags(self) -> str:
+        """The tags the upload function puts on each job, as its JOB_TAGS variable holds them."""
+        return json.dumps(self.tags, sort_keys=True)
 
     @property
     def job_name_prefix(self) -> str:
@@ -182,6 +189,11 @@ def _check_data(s: Settings) -> None:
 def _check_tags(s: Settings) -> None:
     if len(s.tags) > 50:
         raise SettingsError(f"tags has {len(s.extra_tags)} entries: AWS resources take 50 tags at most, project and stack included")
+    if len(s.job_tags) > JOB_TAGS_MAX:
+        raise SettingsError(
+            f"tags take {len(s.job_tags)} characters in the upload function's environment: Lambda allows 4 KB"
+            f" for all its variables, so keep them under {JOB_TAGS_MAX}"
+        )
     for key, value in s.extra_tags:
         if key in ("project", "stack"):
             raise SettingsError(f"tags sets {key!r}: the program sets that tag itself")

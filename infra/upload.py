@@ -1,6 +1,5 @@
 """The upload stage: an S3 upload of a supported media file starts a Transcribe job."""
 
-import json
 from dataclasses import dataclass
 
 import pulumi
@@ -49,7 +48,7 @@ class UploadStage(pulumi.ComponentResource):
             "SUBTITLE_FORMATS": ",".join(s.subtitle_formats),
             "MAX_SPEAKERS": str(s.max_speakers),
             "JOB_NAME_PREFIX": s.job_name_prefix,
-            "JOB_TAGS": json.dumps(s.tags, sort_keys=True),
+            "JOB_TAGS": s.job_tags,
         }
         statements = [
             # On "*": we could not confirm that these Transcribe actions take resource-level ARNs,
@@ -60,6 +59,7 @@ class UploadStage(pulumi.ComponentResource):
             allow(["s3:GetObject"], [objects(args.input_bucket_arn, s.key_prefix)]),
             allow(["s3:PutObject"], [objects(args.output_bucket_arn, s.output_prefix)]),
         ]
+        waits_for = []
         if s.job_queueing:
             data_access = TranscribeDataAccessRole(
                 f"{name}-transcribe-access",
@@ -74,6 +74,7 @@ class UploadStage(pulumi.ComponentResource):
                 opts=child,
             )
             environment["DATA_ACCESS_ROLE_ARN"] = data_access.arn
+            waits_for.append(data_access.attachment)
             statements.append(
                 allow(
                     ["iam:PassRole"],
@@ -92,6 +93,7 @@ class UploadStage(pulumi.ComponentResource):
                 environment=environment,
                 statements=statements,
                 failure_queue_arn=args.failure_queue_arn,
+                waits_for=waits_for,
             ),
             opts=child,
         )

@@ -239,12 +239,38 @@ def test_lambdas_retry_of_a_half_done_event_starts_only_what_was_missing(pipelin
 
 
 def test_a_rejected_upload_gets_an_error_note_and_the_others_go_on(pipeline, monkeypatch):
-    message = "The media format provided does not match the detected media format."
+    message = "The language code en-US doesn't support the media sample rate of 4000 Hz."
     make_transcribe_fail(monkeypatch, lambda name, n: BadRequest(message) if "broken" in name else None)
     event = s3_event(s3_record("broken.mp3"), s3_record("fine.mp3"))
     assert pipeline.handler.lambda_handler(event, None) == {"rejected": 1, "started": 1}
     note = json.loads(pipeline.s3.get_object(Bucket=TRANSCRIPT_BUCKET, Key="transcripts/broken.mp3.error.json")["Body"].read())
     assert note["reason"] == message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "The S3 URI that you provided can't be accessed. Make sure that you have read permission and try your request again.",
+        "Amazon Transcribe can't assume the data access role. Check the role and try again.",
+    ],
+)
+def test_a_refusal_for_lack_of_access_is_retried_not_written_off(pipeline, monkeypatch, message):
+    make_transcribe_fail(monkeypatch, lambda name, n: BadRequest(message))
+    with pytest.raises(pipeline.handler.UploadsNotStarted):
+        pipeline.handler.lambda_handler(s3_event(s3_record("talk.mp3")), None)
+    listed = pipeline.s3.list_objects_v2(Bucket=TRANSCRIPT_BUCKET).get("Contents", [])
+    assert listed == []
+
+
+class Throttling(JsonRESTError):
+    def __init__(self):
+        super().__init__("ThrottlingException", "Rate exceeded")
+
+
+def test_throttling_exception_is_retried_too(pipeline, monkeypatch, sleeps):
+    calls = make_transcribe_fail(monkeypatch, lambda name, n: Throttling() if n <= 2 else None)
+    assert pipeline.handler.lambda_handler(s3_event(s3_record("talk.mp3")), None) == {"started": 1}
+    assert len(calls) == 3 and len(sleeps) == 2
 
 
 def test_an_error_note_that_cannot_be_written_fails_the_invocation(pipeline, monkeypatch):

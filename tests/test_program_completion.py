@@ -52,11 +52,20 @@ def test_only_this_rule_may_invoke_the_completion_function(program):
 
 
 def test_only_this_rule_may_drop_events_into_the_failure_queue(program):
-    (statement,) = json.loads(program.named("completion-undelivered-events").inputs["policy"])["Statement"]
+    (policy,) = program.of_type("aws:sqs/queuePolicy:QueuePolicy")
+    assert policy.inputs["queueUrl"] == program.outputs["failureQueueUrl"]
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert statement["Action"] == "sqs:SendMessage"
     assert statement["Resource"] == program.named("failures-queue").state["arn"]
-    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": program.named("completion-rule").state["arn"]}}
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": [program.named("completion-rule").state["arn"]]}}
+
+
+def test_eventbridge_keeps_trying_for_a_day_before_giving_up_on_delivery(program):
+    assert program.named("completion-target").inputs["retryPolicy"] == {
+        "maximumEventAgeInSeconds": 24 * 3600,
+        "maximumRetryAttempts": 185,
+    }
 
 
 def test_completion_function_runs_completion_py_with_the_same_failure_capture(program):
