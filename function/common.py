@@ -1,5 +1,5 @@
-"""What the two functions share beyond the naming rules: their retry policy, the checks of the
-environment variables both read, and the note that says why a media file has no transcript."""
+"""What the two functions share beyond the naming rules: their retry policy, the environment
+variables both read, and the note that says why a media file has no transcript."""
 
 import json
 from datetime import datetime, timezone
@@ -11,6 +11,20 @@ import naming
 # Throttling (LimitExceededException, ThrottlingException...) is retried with backoff; what still
 # fails after that fails the invocation, and Lambda's or EventBridge's own retries take over.
 RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 6})
+
+DEFAULT_JOB_NAME_PREFIX = "transcribe-"
+
+
+def shared_settings(env) -> dict[str, str]:
+    """OUTPUT_BUCKET (the one required variable), OUTPUT_PREFIX and JOB_NAME_PREFIX, checked."""
+    output_bucket = env.get("OUTPUT_BUCKET", "")
+    if not output_bucket:
+        raise ValueError("OUTPUT_BUCKET is not set: it must name the bucket for transcripts")
+    return {
+        "output_bucket": output_bucket,
+        "output_prefix": check_output_prefix(env.get("OUTPUT_PREFIX", naming.DEFAULT_OUTPUT_PREFIX)),
+        "job_name_prefix": check_job_name_prefix(env.get("JOB_NAME_PREFIX") or DEFAULT_JOB_NAME_PREFIX),
+    }
 
 
 def check_output_prefix(prefix: str) -> str:

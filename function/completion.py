@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 
 import naming
 import readable
-from common import RETRIES, check_job_name_prefix, check_output_prefix, error_note, utc_seconds
+from common import RETRIES, error_note, shared_settings, utc_seconds
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
@@ -46,28 +46,17 @@ class Settings:
     """What the function reads from its environment, once, at start."""
 
     output_bucket: str
-    output_prefix: str = "transcripts/"
-    job_name_prefix: str = "transcribe-"
+    output_prefix: str
+    job_name_prefix: str
     topic_arn: str = ""
 
     @classmethod
     def from_environ(cls, env) -> "Settings":
-        output_bucket = env.get("OUTPUT_BUCKET", "")
-        if not output_bucket:
-            raise ValueError("OUTPUT_BUCKET is not set: it must name the bucket for transcripts")
-        defaults = cls(output_bucket=output_bucket)
-        settings = cls(
-            output_bucket=output_bucket,
-            output_prefix=env.get("OUTPUT_PREFIX", defaults.output_prefix),
-            job_name_prefix=env.get("JOB_NAME_PREFIX") or defaults.job_name_prefix,
-            topic_arn=env.get("TOPIC_ARN", "").strip(),
-        )
+        settings = cls(**shared_settings(env), topic_arn=env.get("TOPIC_ARN", "").strip())
         settings.check()
         return settings
 
     def check(self) -> None:
-        check_output_prefix(self.output_prefix)
-        check_job_name_prefix(self.job_name_prefix)
         if self.topic_arn and not _TOPIC_ARN.fullmatch(self.topic_arn):
             raise ValueError(
                 f"TOPIC_ARN {self.topic_arn!r} is not an SNS topic ARN: leave it empty (no"

@@ -17,12 +17,12 @@ import boto3
 from botocore.exceptions import ClientError
 
 import naming
-from common import RETRIES, check_job_name_prefix, check_output_prefix, error_note, utc_seconds
+from common import RETRIES, error_note, shared_settings, utc_seconds
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
-SUBTITLE_FORMATS = ("srt", "vtt")
+DEFAULT_LANGUAGE = "en-US"
 
 
 @dataclass(frozen=True)
@@ -30,42 +30,36 @@ class Settings:
     """What the function reads from its environment, once, at start."""
 
     output_bucket: str
-    output_prefix: str = "transcripts/"
-    language_code: str = "en-US"
+    output_prefix: str
+    job_name_prefix: str
+    language_code: str = DEFAULT_LANGUAGE
     language_options: tuple[str, ...] = ()
     subtitle_formats: tuple[str, ...] = ()
     max_speakers: int = 0
     data_access_role_arn: str = ""
-    job_name_prefix: str = "transcribe-"
     job_tags: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_environ(cls, env) -> "Settings":
-        output_bucket = env.get("OUTPUT_BUCKET", "")
-        if not output_bucket:
-            raise ValueError("OUTPUT_BUCKET is not set: it must name the bucket for transcripts")
-        defaults = cls(output_bucket=output_bucket)
         settings = cls(
-            output_bucket=output_bucket,
-            output_prefix=env.get("OUTPUT_PREFIX", defaults.output_prefix),
-            language_code=env.get("LANGUAGE_CODE") or defaults.language_code,
+            **shared_settings(env),
+            language_code=env.get("LANGUAGE_CODE") or DEFAULT_LANGUAGE,
             language_options=_split(env.get("LANGUAGE_OPTIONS", "")),
             subtitle_formats=_split(env.get("SUBTITLE_FORMATS", "")),
             max_speakers=_integer(env, "MAX_SPEAKERS"),
             data_access_role_arn=env.get("DATA_ACCESS_ROLE_ARN", ""),
-            job_name_prefix=env.get("JOB_NAME_PREFIX") or defaults.job_name_prefix,
             job_tags=_tags(env.get("JOB_TAGS") or "{}"),
         )
         settings.check()
         return settings
 
     def check(self) -> None:
-        check_output_prefix(self.output_prefix)
-        check_job_name_prefix(self.job_name_prefix)
-        if unknown := set(self.subtitle_formats) - set(SUBTITLE_FORMATS):
+        if unknown := set(self.subtitle_formats) - set(naming.SUBTITLE_FORMATS):
             raise ValueError(f"SUBTITLE_FORMATS has {sorted(unknown)}: allowed are srt and vtt")
-        if self.max_speakers and not 2 <= self.max_speakers <= 30:
-            raise ValueError(f"MAX_SPEAKERS is {self.max_speakers}: use 0 (off) or 2 to 30")
+        if self.max_speakers and not naming.MIN_SPEAKERS <= self.max_speakers <= naming.MAX_SPEAKERS:
+            raise ValueError(
+                f"MAX_SPEAKERS is {self.max_speakers}: use 0 (off) or {naming.MIN_SPEAKERS} to {naming.MAX_SPEAKERS}"
+            )
 
 
 def _split(value: str) -> tuple[str, ...]:

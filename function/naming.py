@@ -10,6 +10,9 @@ import re
 import unicodedata
 
 SUPPORTED_FORMATS = ("mp3", "mp4", "wav", "flac", "ogg", "amr", "webm", "m4a")
+SUBTITLE_FORMATS = ("srt", "vtt")
+MIN_SPEAKERS, MAX_SPEAKERS = 2, 30
+DEFAULT_OUTPUT_PREFIX = "transcripts/"
 
 # Transcribe refuses media files of 2 GB and more.
 MAX_MEDIA_BYTES = 2 * 1024**3

@@ -19,7 +19,6 @@ LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
-SUBTITLE_FORMATS = ("srt", "vtt")
 ON_DESTROY = ("retain", "delete")
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # Lambda allows 4 KB for all of a function's environment variables; the others take ~600 bytes.
@@ -138,13 +137,14 @@ def _check_language(s: Settings) -> None:
 
 
 def _check_subtitles(s: Settings) -> None:
-    if unknown := [f for f in s.subtitle_formats if f not in SUBTITLE_FORMATS]:
+    if unknown := [f for f in s.subtitle_formats if f not in naming.SUBTITLE_FORMATS]:
         raise SettingsError(f"subtitleFormats has {unknown}: allowed are srt and vtt")
 
 
 def _check_speakers(s: Settings) -> None:
-    if s.max_speakers != 0 and not 2 <= s.max_speakers <= 30:
-        raise SettingsError(f"maxSpeakers is {s.max_speakers}: use 0 to turn speaker labels off, or 2 to 30")
+    low, high = naming.MIN_SPEAKERS, naming.MAX_SPEAKERS
+    if s.max_speakers != 0 and not low <= s.max_speakers <= high:
+        raise SettingsError(f"maxSpeakers is {s.max_speakers}: use 0 to turn speaker labels off, or {low} to {high}")
 
 
 def _check_prefixes(s: Settings) -> None:

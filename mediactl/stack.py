@@ -12,7 +12,6 @@ from mediactl.errors import BadInput, ToolError
 
 # The Pulumi project (Pulumi.yaml) is the directory that holds the mediactl package.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT_PREFIX = "transcripts/"
 STACK_OUTPUT_TIMEOUT = 120
 
 # Stack output -> Target field.
@@ -41,7 +40,7 @@ class Target:
     region: str | None = None
     # Empty: every job (only when no stack says otherwise).
     job_name_prefix: str = ""
-    output_prefix: str = DEFAULT_OUTPUT_PREFIX
+    output_prefix: str = naming.DEFAULT_OUTPUT_PREFIX
     key_prefix: str = ""
 
 

@@ -425,3 +425,10 @@ def test_stack_files_hold_only_settings_the_project_declares():
         for key in config:
             namespace, _, name = key.partition(":")
             assert namespace == "aws" or (namespace == PROJECT and name in declared), key
+
+
+def test_the_project_default_output_prefix_is_the_functions_default():
+    import yaml
+
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    assert declared["outputPrefix"]["default"] == naming.DEFAULT_OUTPUT_PREFIX

@@ -32,3 +32,4 @@ def test_every_stack_output_is_explained():
     outputs = run_program("dev").outputs
     for name in outputs:
         assert re.search(rf"^\| `{name}` \| .+", README, re.M), name
+

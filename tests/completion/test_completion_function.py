@@ -338,13 +338,3 @@ def test_a_bad_environment_fails_at_import_with_one_line(stack, env, message):
     with pytest.raises(ValueError, match=re.escape(message)) as error:
         fresh_import("completion")
     assert "\n" not in str(error.value)
-
-
-def test_defaults_match_the_upload_handler_s(stack):
-    for name in ("OUTPUT_PREFIX", "JOB_NAME_PREFIX", "TOPIC_ARN"):
-        stack.monkeypatch.delenv(name, raising=False)
-    completion, handler = fresh_import("completion"), fresh_import("handler")
-
-    assert completion.SETTINGS.output_prefix == handler.SETTINGS.output_prefix
-    assert completion.SETTINGS.job_name_prefix == handler.SETTINGS.job_name_prefix
-    assert completion.SETTINGS.topic_arn == ""
