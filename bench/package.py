@@ -6,24 +6,13 @@ import zipfile
 from bench.common import Row, verdict
 
 GOAL_BYTES = 16 * 1024
-# A fixed time stamp, so the same sources always make the same bytes.
-_EPOCH = (1980, 1, 1, 0, 0, 0)
-
-
 def package_zip() -> bytes:
-    """The deployment package, zipped with deflate from the assets `function_code()` lists, as
-    the Pulumi engine zips an AssetArchive before handing it to Lambda."""
+    """The deployment package, zipped from the assets `function_code()` lists, as the Pulumi
+    engine zips an AssetArchive before handing it to Lambda."""
     from infra.function import function_code
+    from program import package_zip as zipped
 
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name, asset in sorted(function_code().assets.items()):
-            info = zipfile.ZipInfo(name, date_time=_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            with open(asset.path, "rb") as source:
-                archive.writestr(info, source.read())
-    return buffer.getvalue()
+    return zipped(function_code())
 
 
 def measure(quick: bool) -> list[Row]:

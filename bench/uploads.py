@@ -11,7 +11,6 @@ to the handler).
 import json
 import logging
 import random
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -255,14 +254,6 @@ class OutcomeCounter(logging.Handler):
         self.counts[getattr(record, "outcome", "other")] += 1
 
 
-def fresh_import(module: str):
-    """Import anew, so the module-level clients are created inside the active mock."""
-    import importlib
-
-    sys.modules.pop(module, None)
-    return importlib.import_module(module)
-
-
 def burst_events(count: int) -> tuple[list[dict], set[str], str]:
     """`count` media uploads to the stack's media bucket under the program's rules: the events
     moto emitted for them, and the media URIs."""
@@ -282,6 +273,8 @@ def burst_with(module: str, events: list[dict], media_uris: set[str], rate: floa
     from moto import mock_aws
 
     from infra.function import MAX_RETRIES
+
+    from lambda_env import fresh_import
 
     declared = declared_upload_function()
     with mock_aws():

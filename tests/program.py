@@ -7,8 +7,10 @@ the project's declared defaults, then the stack file's values, as the strings th
 """
 
 import hashlib
+import io
 import json
 import runpy
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,3 +189,17 @@ def s3_notification_configuration(program: Program, function_arn: str) -> dict:
             {"LambdaFunctionArn": function_arn, "Events": entry["events"], "Filter": {"Key": {"FilterRules": rules}}}
         )
     return {"LambdaFunctionConfigurations": configurations}
+
+
+def package_zip(archive: pulumi.AssetArchive) -> bytes:
+    """A declared Lambda package as the bytes Lambda receives: the archive's assets, deflated,
+    with fixed time stamps so the same sources always make the same zip."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as package:
+        for name, asset in sorted(archive.assets.items()):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with open(asset.path, "rb") as source:
+                package.writestr(info, source.read())
+    return buffer.getvalue()

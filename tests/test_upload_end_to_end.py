@@ -7,9 +7,7 @@ a Lambda function without Docker, so where it would, our handler is called with 
 payload moto produced.
 """
 
-import io
 import json
-import zipfile
 
 import boto3
 import pytest
@@ -18,19 +16,10 @@ from moto.awslambda.models import LambdaFunction
 
 from aws_model import assert_valid_request
 from lambda_env import REGION, fresh_import
-from program import run_program, s3_notification_configuration
+from program import package_zip, run_program, s3_notification_configuration
 
 MEDIA = ["talk.mp3", "LOUD.MP3", "team/stand up (final).m4a", "Ünïcödé/会议.wav"]
 NOT_MEDIA = ["photo.jpg", "notes.txt", "movie.mov", "archive.mp3.zip", "folder.mp3/", "Mixed.Mp3"]
-
-
-def package_zip(code) -> bytes:
-    """The deployment package, zipped from the assets the program declares."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, asset in code.assets.items():
-            archive.write(asset.path, name)
-    return buffer.getvalue()
 
 
 @pytest.fixture
