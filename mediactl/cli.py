@@ -247,6 +247,7 @@ def run_redrive(args) -> int:
             target.failure_queue_url,
             target.function_name,
             lambda so_far: spinner.update(f"redriving: {so_far.redriven} done, {so_far.kept} kept"),
+            completion_function=target.completion_function_name,
         )
     for failure in report.failed:
         report_error(f"kept: {failure}")

@@ -42,9 +42,13 @@ def follow_upload(clients, target: Target, uploaded: Uploaded, out_dir: Path, on
     for uri in job.get("Subtitles", {}).get("SubtitleFileUris", []):
         if path := download(clients.s3, *s3_location(uri), out_dir):
             outcome.files.append(path)
-    # The plain text is not Transcribe's own output: it may be there, or not yet.
-    if path := download(clients.s3, bucket, naming.text_key(target.output_prefix, uploaded.media.key), out_dir):
-        outcome.files.append(path)
+    # The completion function writes the .txt a moment after the job ends: take it if it is
+    # there, else write the same text here.
+    text_key = naming.text_key(target.output_prefix, uploaded.media.key)
+    if not (path := download(clients.s3, bucket, text_key, out_dir)):
+        path = out_dir / text_key.rsplit("/", 1)[-1]
+        path.write_text(outcome.text, encoding="utf-8")
+    outcome.files.append(path)
     return outcome
 
 

@@ -1,8 +1,10 @@
 """`redrive`: give the events kept in the failure queue back to the function that failed them.
 
-Each message is a Lambda on-failure destination record: the original event is its
-`requestPayload`, the function its `requestContext.functionArn`. A message is deleted only once
-a synchronous invocation with its event has succeeded; every other message stays in the queue.
+Two kinds of message land there: Lambda's on-failure destination records (the original event is
+the `requestPayload`, the function the `requestContext.functionArn`), and events EventBridge could
+not deliver to the completion function (the body is the event, the function the `TARGET_ARN`
+attribute). A message is deleted only once a synchronous invocation with its event has
+succeeded; every other message stays in the queue.
 """
 
 import json
@@ -43,12 +45,28 @@ def failure_record(body: str) -> dict | None:
     return record if "requestPayload" in record else None
 
 
+def undelivered_event(message: dict) -> tuple[dict, str | None] | None:
+    """(event, target ARN) of an event EventBridge could not deliver, or None."""
+    try:
+        event = json.loads(message.get("Body", ""))
+    except (json.JSONDecodeError, TypeError):
+        return None
+    if not isinstance(event, dict) or "detail-type" not in event or "source" not in event:
+        return None
+    target = message.get("MessageAttributes", {}).get("TARGET_ARN", {}).get("StringValue")
+    return event, target
+
+
 def function_of(record: dict, fallback: str | None) -> str | None:
     """The function that failed the event, without a qualifier (the current code runs it again)."""
-    parts = str(record["requestContext"].get("functionArn", "")).split(":")
+    return unqualified(record["requestContext"].get("functionArn")) or fallback
+
+
+def unqualified(function_arn) -> str | None:
+    parts = str(function_arn or "").split(":")
     if len(parts) >= 7 and parts[0] == "arn" and parts[2] == "lambda" and parts[5] == "function":
         return ":".join(parts[:7])
-    return fallback
+    return None
 
 
 def event_summary(payload) -> str:
@@ -81,13 +99,15 @@ def invoke(lambda_, function: str, payload) -> str | None:
     return f"the function failed again ({response['FunctionError']}): {reason or body[:200]!r}"
 
 
-def redrive(sqs, lambda_, queue_url: str, fallback_function: str | None, on_progress) -> Report:
+def redrive(
+    sqs, lambda_, queue_url: str, fallback_function: str | None, on_progress, completion_function: str | None = None
+) -> Report:
     report = Report()
     kept: list[str] = []
     try:
         while messages := receive(sqs, queue_url):
             for message in messages:
-                if redrive_message(lambda_, message, fallback_function, report):
+                if redrive_message(lambda_, message, fallback_function, report, completion_function):
                     sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
                     report.redriven += 1
                 else:
@@ -104,21 +124,41 @@ def receive(sqs, queue_url: str) -> list[dict]:
         MaxNumberOfMessages=SQS_BATCH,
         WaitTimeSeconds=RECEIVE_WAIT,
         VisibilityTimeout=VISIBILITY_TIMEOUT,
+        MessageAttributeNames=["All"],
     ).get("Messages", [])
 
 
-def redrive_message(lambda_, message: dict, fallback_function: str | None, report: Report) -> bool:
+def redrive_message(
+    lambda_, message: dict, fallback_function: str | None, report: Report, completion_function: str | None = None
+) -> bool:
     """Invoke the function again with the message's event; True once it succeeded."""
     record = failure_record(message.get("Body", ""))
     if record is None:
-        report.unreadable += 1
-        return False
+        return redrive_undelivered(lambda_, message, completion_function, report)
     what = event_summary(record["requestPayload"])
     function = function_of(record, fallback_function)
     if function is None:
         report.failed.append(f"{what}: the record names no function, and the stack has no functionName output")
         return False
     if reason := invoke(lambda_, function, record["requestPayload"]):
+        report.failed.append(f"{what}: {reason}")
+        return False
+    return True
+
+
+def redrive_undelivered(lambda_, message: dict, completion_function: str | None, report: Report) -> bool:
+    """Deliver an event EventBridge gave up on to its target (or the stack's completion function)."""
+    undelivered = undelivered_event(message)
+    if undelivered is None:
+        report.unreadable += 1
+        return False
+    event, target = undelivered
+    what = f"{event.get('detail-type')} of {event.get('detail', {}).get('TranscriptionJobName', 'an unnamed job')}"
+    function = unqualified(target) or completion_function
+    if function is None:
+        report.failed.append(f"{what}: the message names no target, and the stack has no completionFunctionName output")
+        return False
+    if reason := invoke(lambda_, function, event):
         report.failed.append(f"{what}: {reason}")
         return False
     return True

@@ -19,6 +19,7 @@ OUTPUTS = {
     "inputBucket": "input_bucket",
     "outputBucket": "output_bucket",
     "functionName": "function_name",
+    "completionFunctionName": "completion_function_name",
     "failureQueueUrl": "failure_queue_url",
     "region": "region",
     "jobNamePrefix": "job_name_prefix",
@@ -35,6 +36,7 @@ class Target:
     input_bucket: str | None = None
     output_bucket: str | None = None
     function_name: str | None = None
+    completion_function_name: str | None = None
     failure_queue_url: str | None = None
     # None: the region of the AWS environment.
     region: str | None = None

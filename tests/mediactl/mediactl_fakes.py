@@ -118,6 +118,7 @@ def deploy(pulumi: PulumiStandIn, stack: str, key_prefix: str = "", output_prefi
     queue_url = boto3.client("sqs").create_queue(QueueName=f"{stack}-failures")["QueueUrl"]
     function_name = f"{stack}-upload"
     function_arn = create_function(function_name)
+    create_function(f"{stack}-completion")
     prefix = naming.job_name_prefix(PROJECT, stack)
     outputs = {
         "inputBucket": input_bucket,
@@ -125,6 +126,8 @@ def deploy(pulumi: PulumiStandIn, stack: str, key_prefix: str = "", output_prefi
         "functionName": function_name,
         "failureQueueUrl": queue_url,
         "logGroupName": f"/aws/lambda/{function_name}",
+        "completionFunctionName": f"{stack}-completion",
+        "completionLogGroupName": f"/aws/lambda/{stack}-completion",
         "region": REGION,
         "uploadCommand": f"aws s3 cp ./talk.mp3 s3://{input_bucket}/{key_prefix}",
         "jobNamePrefix": prefix,

@@ -2,7 +2,7 @@
 
 import json
 
-from mediactl_fakes import REGION, FunctionFailed, create_function
+from mediactl_fakes import REGION, FunctionFailed
 from moto.core import DEFAULT_ACCOUNT_ID
 
 
@@ -93,7 +93,6 @@ def test_messages_that_are_not_failure_records_are_kept_and_counted(run, pipelin
 
 
 def test_redrive_invokes_the_function_named_in_the_record(run, pipeline, functions, sqs):
-    create_function("dev-completion")
     event = {"detail-type": "Transcribe Job State Change", "detail": {"TranscriptionJobName": "job-1"}}
     sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=failure_record(event, "dev-completion"))
 
@@ -123,6 +122,51 @@ def test_a_function_that_no_longer_exists_keeps_the_message(run, pipeline, funct
     assert result.code == 1
     assert "kept: a.mp3: Invoke failed: ResourceNotFoundException" in result.err
     assert queued_bodies(sqs, pipeline.queue_url) == [body]
+
+
+def job_state_change(job_name: str) -> dict:
+    return {
+        "version": "0",
+        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": "Transcribe Job State Change",
+        "source": "aws.transcribe",
+        "account": DEFAULT_ACCOUNT_ID,
+        "time": "2026-03-01T09:00:00Z",
+        "region": REGION,
+        "resources": [],
+        "detail": {"TranscriptionJobName": job_name, "TranscriptionJobStatus": "COMPLETED"},
+    }
+
+
+def test_events_eventbridge_could_not_deliver_go_to_their_target(run, pipeline, functions, sqs):
+    """EventBridge's dead-letter messages hold the event itself, the target in TARGET_ARN."""
+    event = job_state_change("job-1")
+    target = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:dev-completion"
+    sqs.send_message(
+        QueueUrl=pipeline.queue_url,
+        MessageBody=json.dumps(event),
+        MessageAttributes={
+            "RULE_ARN": {"DataType": "String", "StringValue": f"arn:aws:events:{REGION}:{DEFAULT_ACCOUNT_ID}:rule/completion"},
+            "TARGET_ARN": {"DataType": "String", "StringValue": target},
+            "ERROR_CODE": {"DataType": "String", "StringValue": "SDK_CLIENT_ERROR"},
+        },
+    )
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 0, result.err
+    assert functions.calls == [("dev-completion", event)]
+    assert queued_bodies(sqs, pipeline.queue_url) == []
+
+
+def test_an_undelivered_event_without_its_target_goes_to_the_stack_completion_function(run, pipeline, functions, sqs):
+    event = job_state_change("job-2")
+    sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=json.dumps(event))
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 0, result.err
+    assert functions.calls == [(pipeline.outputs["completionFunctionName"], event)]
 
 
 def test_an_empty_queue_redrives_nothing(run, pipeline, functions):

@@ -37,6 +37,8 @@ def test_wait_follows_the_job_downloads_the_transcript_and_prints_the_text(run, 
     assert f"talk.mp3: COMPLETED (job {uploads_start_jobs[0]})" in result.out
     assert json.loads((out / "talk.mp3.json").read_text())["results"]["transcripts"][0]["transcript"] == "hello from talk.mp3"
     assert (out / "talk.mp3.srt").read_text().endswith("hello from talk.mp3\n")
+    # No completion function ran here: the text is written as it would have written it.
+    assert (out / "talk.mp3.txt").read_text() == "hello from talk.mp3\n"
     assert result.out.rstrip().endswith("hello from talk.mp3")
     # QUEUED, then IN_PROGRESS: two waits, the second longer.
     assert pauses == [jobs.POLL.first, jobs.POLL.first * jobs.POLL.factor]
