@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 import boto3
 import pytest
 from moto import mock_aws
+from moto.transcribe.models import FakeTranscriptionJob
 
 from aws_model import assert_valid_request
 from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET
@@ -67,3 +68,18 @@ def pipeline(aws_credentials, handler_env):
 
         handler.transcribe.meta.events.register("provide-client-params.transcribe.StartTranscriptionJob", check_and_keep)
         yield result
+
+
+@pytest.fixture
+def transcribe_reports_failure_reason(monkeypatch):
+    """moto's GetTranscriptionJob leaves out FailureReason, which Transcribe returns for a FAILED
+    job (botocore's model has it); put it back."""
+    original = FakeTranscriptionJob.response_object
+
+    def with_failure_reason(self, response_type):
+        response = original(self, response_type)
+        if response_type == "GET" and self.failure_reason:
+            response["TranscriptionJob"]["FailureReason"] = self.failure_reason
+        return response
+
+    monkeypatch.setattr(FakeTranscriptionJob, "response_object", with_failure_reason)

@@ -6,7 +6,6 @@ upload handler; the completion module imported anew inside the mock after its en
 import boto3
 import pytest
 from moto import mock_aws
-from moto.transcribe.models import FakeTranscriptionJob
 
 from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET
 from moto_stack import JOB_NAME_PREFIX, PREFIX, REGION, MotoStack
@@ -27,21 +26,6 @@ def completion_env(monkeypatch):
     for name in ("LANGUAGE_OPTIONS", "SUBTITLE_FORMATS", "MAX_SPEAKERS", "DATA_ACCESS_ROLE_ARN", "JOB_TAGS"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
-
-
-@pytest.fixture
-def transcribe_reports_failure_reason(monkeypatch):
-    """moto's GetTranscriptionJob leaves out FailureReason, which Transcribe returns for a FAILED
-    job (botocore's model has it); put it back."""
-    original = FakeTranscriptionJob.response_object
-
-    def with_failure_reason(self, response_type):
-        response = original(self, response_type)
-        if response_type == "GET" and self.failure_reason:
-            response["TranscriptionJob"]["FailureReason"] = self.failure_reason
-        return response
-
-    monkeypatch.setattr(FakeTranscriptionJob, "response_object", with_failure_reason)
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import botocore.session
 import pytest
 from moto.awslambda.models import LambdaFunction
 from moto.server import ThreadedMotoServer
-from moto.transcribe.models import FakeTranscriptionJob
 
 from mediactl import jobs, redrive
 from mediactl.cli import main
@@ -151,17 +150,3 @@ def uploads_start_jobs(pipeline, functions, s3):
 
     functions.behaviour = start_jobs
     return started
-
-
-@pytest.fixture
-def failure_reasons_in_get(monkeypatch):
-    """Moto leaves FailureReason out of GetTranscriptionJob; AWS sends it for a failed job."""
-    original = FakeTranscriptionJob.response_object
-
-    def response_object(job, response_type):
-        response = original(job, response_type)
-        if response_type == "GET" and job.failure_reason:
-            response["TranscriptionJob"]["FailureReason"] = job.failure_reason
-        return response
-
-    monkeypatch.setattr(FakeTranscriptionJob, "response_object", response_object)

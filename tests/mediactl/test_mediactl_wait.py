@@ -57,7 +57,7 @@ def test_wait_follows_several_uploads(run, pipeline, uploads_start_jobs, pauses,
     assert "hello from one.wav" in result.out and "hello from Two.flac" in result.out
 
 
-def test_wait_on_a_failed_job_exits_non_zero_with_transcribe_reason(run, pipeline, functions, uploads_start_jobs, failure_reasons_in_get, pauses, talk, tmp_path):
+def test_wait_on_a_failed_job_exits_non_zero_with_transcribe_reason(run, pipeline, functions, uploads_start_jobs, transcribe_reports_failure_reason, pauses, talk, tmp_path):
     def start_and_fail(function_name, event):
         for key, etag in uploads_of(event):
             job = moto_job(start_job(pipeline, key, etag))
