@@ -123,13 +123,9 @@ def lambda_handler(event, context):
         try:
             outcome = handle_record(record, SETTINGS, transcribe, s3)
         except Exception as error:  # noqa: BLE001 - the others still get their chance; raised below
-            failed.append(_describe(record, index))
-            logger.error(
-                "upload not started: %s",
-                error,
-                exc_info=True,
-                extra={"key": _describe(record, index), "outcome": "failed"},
-            )
+            key = _describe(record, index)
+            failed.append(key)
+            logger.error("upload not started: %s", error, exc_info=True, extra={"key": key, "outcome": "failed"})
             continue
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     if failed:
