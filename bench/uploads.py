@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
 from bench.common import REGION, Row, declared_upload_function, handler_environ, patched, use_fake_aws, verdict
-from bench.package import package_zip
 
 SEED = 7
 THROTTLED_SHARE = 0.30
@@ -66,7 +65,6 @@ def moto_stack() -> Iterator[dict]:
     from moto.awslambda.models import LambdaFunction
 
     declared = declared_upload_function()
-    function = declared["function"]
     invoked: list[dict] = []
 
     def record(self, body, request_headers, response_headers):
@@ -74,18 +72,10 @@ def moto_stack() -> Iterator[dict]:
         return json.dumps({})
 
     with mock_aws(), patched(LambdaFunction, "invoke", record):
+        from program import stand_up_in_moto
+
         s3 = boto3.client("s3", region_name=REGION)
-        for bucket in (declared["media_bucket"], declared["transcript_bucket"]):
-            s3.create_bucket(Bucket=bucket)
-        role = boto3.client("iam").create_role(RoleName="upload-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        function_arn = boto3.client("lambda", region_name=REGION).create_function(
-            FunctionName="upload-handler",
-            Runtime=function["runtime"],
-            Handler=function["handler"],
-            Role=role,
-            Code={"ZipFile": package_zip()},
-            Environment={"Variables": function["environment"]["variables"]},
-        )["FunctionArn"]
+        function_arn = stand_up_in_moto(declared["program"], REGION)
         yield {"s3": s3, "function_arn": function_arn, "invoked": invoked, "declared": declared}
 
 

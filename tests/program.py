@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import boto3
 import pulumi
 import yaml
 from pulumi.runtime import settings as runtime_settings
@@ -203,3 +204,21 @@ def package_zip(archive: pulumi.AssetArchive) -> bytes:
             with open(asset.path, "rb") as source:
                 package.writestr(info, source.read())
     return buffer.getvalue()
+
+
+def stand_up_in_moto(program: Program, region: str) -> str:
+    """Create the program's two buckets and its upload function (package, runtime, handler,
+    environment as declared) in the active moto mock; returns the function's ARN."""
+    s3 = boto3.client("s3", region_name=region)
+    for bucket in (program.outputs["inputBucket"], program.outputs["outputBucket"]):
+        s3.create_bucket(Bucket=bucket)
+    role = boto3.client("iam").create_role(RoleName="upload-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    function = program.named("upload-handler-lambda").inputs
+    return boto3.client("lambda", region_name=region).create_function(
+        FunctionName="upload-handler",
+        Runtime=function["runtime"],
+        Handler=function["handler"],
+        Role=role,
+        Code={"ZipFile": package_zip(function["code"])},
+        Environment={"Variables": function["environment"]["variables"]},
+    )["FunctionArn"]

@@ -16,7 +16,7 @@ from moto.awslambda.models import LambdaFunction
 
 from aws_model import assert_valid_request
 from lambda_env import REGION, fresh_import
-from program import package_zip, run_program, s3_notification_configuration
+from program import run_program, s3_notification_configuration, stand_up_in_moto
 
 MEDIA = ["talk.mp3", "LOUD.MP3", "team/stand up (final).m4a", "Ünïcödé/会议.wav"]
 NOT_MEDIA = ["photo.jpg", "notes.txt", "movie.mov", "archive.mp3.zip", "folder.mp3/", "Mixed.Mp3"]
@@ -27,21 +27,11 @@ def deployed(aws_credentials, monkeypatch):
     """The dev stack as declared, stood up in moto, with invocations routed to our handler."""
     program = run_program("dev")
     declared_function = program.named("upload-handler-lambda").inputs
-    media_bucket, transcript_bucket = program.outputs["inputBucket"], program.outputs["outputBucket"]
+    media_bucket = program.outputs["inputBucket"]
 
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=media_bucket)
-        s3.create_bucket(Bucket=transcript_bucket)
-        role = boto3.client("iam").create_role(RoleName="upload-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        function_arn = boto3.client("lambda", region_name=REGION).create_function(
-            FunctionName="upload-handler",
-            Runtime=declared_function["runtime"],
-            Handler=declared_function["handler"],
-            Role=role,
-            Code={"ZipFile": package_zip(declared_function["code"])},
-            Environment={"Variables": declared_function["environment"]["variables"]},
-        )["FunctionArn"]
+        function_arn = stand_up_in_moto(program, REGION)
         s3.put_bucket_notification_configuration(
             Bucket=media_bucket,
             NotificationConfiguration=s3_notification_configuration(program, function_arn),
