@@ -127,3 +127,13 @@ def tag_value(text: str) -> str:
     """`text` as a valid AWS tag value: letters, digits, spaces and `_.:/=+-@`, 256 at most."""
     cleaned = "".join(c if c.isalnum() or c in _TAG_PUNCTUATION else "_" for c in text)
     return cleaned[:TAG_VALUE_MAX]
+
+
+def vocabulary_name(job_name_prefix: str, kind: str, language_code: str, content: bytes) -> str:
+    """The name of a stack's vocabulary or vocabulary filter (`kind`) in one language.
+
+    The digest of its content makes a changed vocabulary a new one, created before the old one
+    is deleted, so a job never names a vocabulary that is being replaced or is gone.
+    """
+    digest = hashlib.sha256(language_code.encode("utf-8") + b"\0" + content).hexdigest()[:16]
+    return f"{job_name_prefix}{kind}-{language_code}-{digest}"

@@ -1,7 +1,7 @@
 """The upload stage: the upload function, fed by the upload queue, starts a Transcribe job for
 each media upload at the pace the stack's settings allow."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -28,6 +28,8 @@ class UploadStageArgs:
     dead_letter_queue_url: pulumi.Input[str]
     """Where the function puts the messages it will never be able to start."""
     account_id: pulumi.Input[str]
+    options_environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """What each job uses of Transcribe's options (vocabulary, filter, channels, redaction)."""
 
 
 class UploadStage(pulumi.ComponentResource):
@@ -54,6 +56,7 @@ class UploadStage(pulumi.ComponentResource):
             "JOB_TAGS": s.job_tags,
             "START_RATE": f"{s.start_rate_per_instance:g}",
             "DEAD_LETTER_QUEUE_URL": args.dead_letter_queue_url,
+            **args.options_environment,
         }
         statements = [
             # On "*": we could not confirm that these Transcribe actions take resource-level ARNs,
