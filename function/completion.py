@@ -158,15 +158,8 @@ def media_of(job: dict) -> tuple[str, str]:
 
 def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Settings, s3, sns) -> str:
     job_name = job["TranscriptionJobName"]
-    json_key = naming.transcript_key(settings.output_prefix, media_key)
+    json_key = transcript_key_of(job, settings, media_key)
     text_key = naming.text_key(settings.output_prefix, media_key)
-    uri = job.get("Transcript", {}).get("TranscriptFileUri")
-    if uri and not points_to(uri, settings.output_bucket, json_key):
-        # Still read the key the naming rules give: that is where the upload handler asked for it.
-        where = f"s3://{settings.output_bucket}/{json_key}"
-        _log(f"job's transcript URI {uri} is not {where}; reading {where}", job_name, media_key,
-             outcome="uri-mismatch", level=logging.WARNING)
-
     results = read_results(s3, settings.output_bucket, json_key)
     s3.put_object(
         Bucket=settings.output_bucket,
@@ -223,6 +216,41 @@ def record_failure(job: dict, end: JobEnd, media_bucket: str, media_key: str, se
     return "failure-recorded"
 
 
+def transcript_key_of(job: dict, settings: Settings, media_key: str) -> str:
+    """The key of the transcript the `.txt` is made from: where GetTranscriptionJob says it is
+    (the redacted one when the job redacts personal data, so the text never shows it), as long
+    as that is in the transcripts bucket; else the key the naming rules give, where the upload
+    function asked Transcribe to write it."""
+    named = naming.transcript_key(settings.output_prefix, media_key)
+    transcript = job.get("Transcript", {})
+    uri = transcript.get("RedactedTranscriptFileUri") or transcript.get("TranscriptFileUri")
+    if not uri:
+        return named
+    location = s3_location(uri)
+    if location is not None and location[0] == settings.output_bucket:
+        return location[1]
+    where = f"s3://{settings.output_bucket}/{named}"
+    _log(f"job's transcript URI {uri} is not in the transcripts bucket; reading {where}", job["TranscriptionJobName"],
+         media_key, outcome="uri-mismatch", level=logging.WARNING)  # fmt: skip
+    return named
+
+
+def s3_location(uri: str) -> tuple[str, str] | None:
+    """(bucket, key) of an S3 URI as Transcribe reports it: s3://, path-style or virtual-hosted
+    https; None for anything else."""
+    parts = urllib.parse.urlsplit(uri)
+    path = urllib.parse.unquote(parts.path)
+    if parts.scheme == "s3":
+        bucket, key = parts.netloc, path.lstrip("/")
+    elif parts.netloc.startswith(("s3.", "s3-")):
+        bucket, _, key = path.lstrip("/").partition("/")
+    elif ".s3." in parts.netloc or ".s3-" in parts.netloc:
+        bucket, key = parts.netloc.split(".s3", 1)[0], path.lstrip("/")
+    else:
+        return None
+    return (bucket, key) if bucket and key else None
+
+
 def read_results(s3, bucket: str, key: str) -> dict:
     """The `results` of Transcribe's JSON output. A missing or unreadable file raises."""
     body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -249,11 +277,7 @@ def failure_time(completion_time, event_time: str) -> str:
 
 def points_to(uri: str, bucket: str, key: str) -> bool:
     """Whether a TranscriptFileUri (path-style or virtual-hosted https, or s3://) names bucket/key."""
-    parts = urllib.parse.urlsplit(uri)
-    path = urllib.parse.unquote(parts.path)
-    if parts.scheme == "s3":
-        return parts.netloc == bucket and path == f"/{key}"
-    return path == f"/{bucket}/{key}" or (parts.netloc.startswith(f"{bucket}.") and path == f"/{key}")
+    return s3_location(uri) == (bucket, key)
 
 
 # The notification ---------------------------------------------------------------------------
