@@ -158,9 +158,16 @@ def media_of(job: dict) -> tuple[str, str]:
 
 def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Settings, s3, sns) -> str:
     job_name = job["TranscriptionJobName"]
-    json_key = transcript_key_of(job, settings, media_key)
+    json_key = naming.transcript_key(settings.output_prefix, media_key)
     text_key = naming.text_key(settings.output_prefix, media_key)
-    results = read_results(s3, settings.output_bucket, json_key)
+    source_key = transcript_key_of(job, settings, media_key)
+    body = s3.get_object(Bucket=settings.output_bucket, Key=source_key)["Body"].read()
+    results = results_of(body, f"s3://{settings.output_bucket}/{source_key}")
+    if source_key != json_key:
+        # The redacted transcript, written elsewhere (under the unredacted prefix, or under a
+        # name of Transcribe's), is put where the user looks for the transcript.
+        s3.put_object(Bucket=settings.output_bucket, Key=json_key, Body=body, ContentType="application/json")
+        _log(f"transcript copied from {source_key}", job_name, media_key, outcome="copied")
     s3.put_object(
         Bucket=settings.output_bucket,
         Key=text_key,
@@ -223,6 +230,9 @@ def transcript_key_of(job: dict, settings: Settings, media_key: str) -> str:
     function asked Transcribe to write it."""
     named = naming.transcript_key(settings.output_prefix, media_key)
     transcript = job.get("Transcript", {})
+    if (job.get("ContentRedaction") or {}).get("RedactionOutput") and not transcript.get("RedactedTranscriptFileUri"):
+        # Never fall back to the unredacted transcript for the text everyone may read.
+        raise ValueError(f"job {job['TranscriptionJobName']} redacts PII but Transcribe names no redacted transcript")
     uri = transcript.get("RedactedTranscriptFileUri") or transcript.get("TranscriptFileUri")
     if not uri:
         return named
@@ -251,15 +261,14 @@ def s3_location(uri: str) -> tuple[str, str] | None:
     return (bucket, key) if bucket and key else None
 
 
-def read_results(s3, bucket: str, key: str) -> dict:
-    """The `results` of Transcribe's JSON output. A missing or unreadable file raises."""
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+def results_of(body: bytes, where: str) -> dict:
+    """The `results` of Transcribe's JSON output; a file that is not one raises."""
     try:
         results = json.loads(body)["results"]
     except (ValueError, KeyError, TypeError):
         results = None
     if not isinstance(results, dict):
-        raise ValueError(f"s3://{bucket}/{key} is not Transcribe's JSON output: it has no results object")
+        raise ValueError(f"{where} is not Transcribe's JSON output: it has no results object")
     return results
 
 

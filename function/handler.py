@@ -501,7 +501,7 @@ def job_request(upload: Upload, job_name: str, media_format: str, settings: Sett
         "Media": {"MediaFileUri": upload.media_uri},
         "MediaFormat": media_format,
         "OutputBucketName": settings.output_bucket,
-        "OutputKey": naming.transcript_key(settings.output_prefix, upload.key),
+        "OutputKey": output_key(settings, upload.key),
         "Tags": [
             *({"Key": k, "Value": naming.tag_value(v)} for k, v in settings.job_tags),
             {"Key": "media-key", "Value": naming.tag_value(upload.key)},
@@ -530,6 +530,14 @@ def job_request(upload: Upload, job_name: str, media_format: str, settings: Sett
             "DataAccessRoleArn": settings.data_access_role_arn,
         }
     return request
+
+
+def output_key(settings: Settings, media_key: str) -> str:
+    """Where Transcribe writes the job's output: beside the other results, or under the
+    unredacted prefix when the job also keeps an unredacted transcript."""
+    if settings.redact_pii == "redacted_and_unredacted":
+        return naming.unredacted_transcript_key(settings.output_prefix, media_key)
+    return naming.transcript_key(settings.output_prefix, media_key)
 
 
 def transcription_settings(settings: Settings) -> dict:

@@ -13,6 +13,9 @@ SUPPORTED_FORMATS = ("mp3", "mp4", "wav", "flac", "ogg", "amr", "webm", "m4a")
 SUBTITLE_FORMATS = ("srt", "vtt")
 MIN_SPEAKERS, MAX_SPEAKERS = 2, 30
 DEFAULT_OUTPUT_PREFIX = "transcripts/"
+# With redacted and unredacted transcripts, jobs write under this prefix (before outputPrefix), so
+# that a grant on outputPrefix gives the redacted transcripts alone.
+UNREDACTED_PREFIX = "unredacted/"
 
 # Transcribe refuses media files of 2 GB and more.
 MAX_MEDIA_BYTES = 2 * 1024**3
@@ -107,6 +110,12 @@ def transcript_base(output_prefix: str, media_key: str) -> str:
 def transcript_key(output_prefix: str, media_key: str) -> str:
     """The key of the JSON transcript Transcribe writes (subtitles sit beside it)."""
     return transcript_base(output_prefix, media_key) + TRANSCRIPT_SUFFIX
+
+
+def unredacted_transcript_key(output_prefix: str, media_key: str) -> str:
+    """Where a job that keeps an unredacted transcript writes its output (both transcripts); the
+    completion function copies the redacted one to `transcript_key`."""
+    return transcript_key(UNREDACTED_PREFIX + output_prefix, media_key)
 
 
 def text_key(output_prefix: str, media_key: str) -> str:

@@ -109,6 +109,12 @@ class Settings:
         return self.language_options if self.language_code == "auto" else (self.language_code,)
 
     @property
+    def unredacted_prefix(self) -> str:
+        """Where jobs that keep an unredacted transcript write (both transcripts; the completion
+        function copies the redacted one under output_prefix); empty when none do."""
+        return naming.UNREDACTED_PREFIX + self.output_prefix if self.redact_pii == "redacted_and_unredacted" else ""
+
+    @property
     def vocabulary_path(self) -> Path | None:
         return PROJECT_ROOT / self.vocabulary_file if self.vocabulary_file else None
 
@@ -344,6 +350,11 @@ def _check_redaction(s: Settings) -> None:
         raise SettingsError(
             f"redactPii is {s.redact_pii!r} but languageCode is {s.language_code!r}: Transcribe redacts batch"
             f" transcripts in {allowed} only, and not with language identification"
+        )
+    if s.unredacted_prefix.startswith(s.output_prefix):
+        raise SettingsError(
+            f"redactPii is 'redacted_and_unredacted' but outputPrefix is {s.output_prefix!r}: the unredacted transcripts"
+            f" go under {s.unredacted_prefix!r}, which must not be inside outputPrefix; use a prefix such as 'transcripts/'"
         )
     if unknown := [t for t in s.pii_entity_types if t not in pii_entity_types()]:
         raise SettingsError(f"piiEntityTypes has {unknown}: use types Transcribe knows, such as NAME, SSN, EMAIL, or ALL")

@@ -65,7 +65,7 @@ class UploadStage(pulumi.ComponentResource):
             # Without a data-access role Transcribe reads the media and writes the transcript
             # with the caller's permissions; the function also writes `.error.json` notes.
             allow(["s3:GetObject"], [objects(args.input_bucket_arn, s.key_prefix)]),
-            allow(["s3:PutObject"], [objects(args.output_bucket_arn, s.output_prefix)]),
+            allow(["s3:PutObject"], [objects(args.output_bucket_arn, p) for p in (s.output_prefix, s.unredacted_prefix) if p]),
             # Lambda polls the queue with the function's role; the function itself finds the
             # queue's URL, hands back what it could not start yet with a backoff, and moves what
             # will never start to the dead-letter queue.
@@ -85,6 +85,7 @@ class UploadStage(pulumi.ComponentResource):
                     account_id=args.account_id,
                     key_prefix=s.key_prefix,
                     output_prefix=s.output_prefix,
+                    unredacted_prefix=s.unredacted_prefix,
                     tags=s.tags,
                 ),
                 opts=child,

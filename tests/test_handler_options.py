@@ -9,6 +9,8 @@ from aws_model import assert_valid_request
 from events import MEDIA_BUCKET, s3_event, s3_record
 from lambda_env import fresh_import
 
+from function import naming
+
 VOCABULARIES = {"en-US": "transcribe-pipeline-test-abc123-vocabulary-en-US-0123456789abcdef"}
 FILTERS = {"en-US": "transcribe-pipeline-test-abc123-filter-en-US-fedcba9876543210"}
 OPTIONS = {
@@ -52,6 +54,10 @@ def test_each_option_alone_and_all_together_make_a_valid_request(handler, option
     if option in ("redaction-of-some-types", "all"):
         assert request["ContentRedaction"]["RedactionOutput"] == "redacted_and_unredacted"
         assert request["ContentRedaction"]["PiiEntityTypes"] == ["NAME", "SSN", "EMAIL"]
+        # Both transcripts are written under the unredacted prefix, outside the transcripts'.
+        assert request["OutputKey"] == "unredacted/transcripts/calls/support.wav.json"
+    else:
+        assert request["OutputKey"] == naming.transcript_key("transcripts/", "calls/support.wav")
 
 
 def test_without_options_the_request_has_none_of_them(handler):

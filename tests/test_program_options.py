@@ -121,8 +121,38 @@ def test_the_upload_function_gets_no_transcribe_permission_for_the_options(every
     # StartTranscriptionJob takes no resource ARN and using a vocabulary or filter in a job is not
     # a permission of its own (Service Authorization Reference): the grants stay as they were.
     plain = run_program(every_option.stack)
-    grants = lambda program: json.loads(program.named("upload-handler-policy").inputs["policy"])["Statement"]  # noqa: E731
-    assert grants(every_option) == grants(plain)
+
+    def transcribe_grants(program) -> list[dict]:
+        return [s for s in statements(program, "upload-handler-policy") if s["Action"][0].startswith("transcribe:")]
+
+    assert transcribe_grants(every_option) == transcribe_grants(plain)
+
+
+def statements(program, policy: str) -> list[dict]:
+    return json.loads(program.named(policy).inputs["policy"])["Statement"]
+
+
+def s3_grants(program, policy: str) -> set[tuple[str, str]]:
+    return {(a, r) for s in statements(program, policy) for a in s["Action"] if a.startswith("s3:") for r in s["Resource"]}
+
+
+def test_unredacted_transcripts_have_a_prefix_of_their_own_outside_the_transcripts(every_option):
+    transcripts = every_option.named("transcripts-bucket").state["arn"]
+    redacted, unredacted = f"{transcripts}/transcripts/*", f"{transcripts}/unredacted/transcripts/*"
+    # Jobs write both transcripts under the unredacted prefix (Transcribe with the caller's or
+    # the data-access role's permissions); the completion function reads the redacted one there.
+    for policy in ("upload-handler-policy", "upload-transcribe-access-policy"):
+        assert {("s3:PutObject", redacted), ("s3:PutObject", unredacted)} <= s3_grants(every_option, policy), policy
+    assert ("s3:GetObject", unredacted) in s3_grants(every_option, "completion-handler-policy")
+    assert ("s3:PutObject", unredacted) not in s3_grants(every_option, "completion-handler-policy")
+    assert not unredacted.startswith(redacted[:-1]), "a grant on the transcripts' prefix does not reach them"
+
+
+@pytest.mark.parametrize("redact", ["off", "redacted"])
+def test_without_unredacted_transcripts_nothing_is_granted_on_their_prefix(redact):
+    program = run_program("dev", {"redactPii": redact})
+    for policy in ("upload-handler-policy", "upload-transcribe-access-policy", "completion-handler-policy"):
+        assert not [r for _, r in s3_grants(program, policy) if "/unredacted/" in r], policy
 
 
 INVALID_OPTIONS = [
@@ -143,6 +173,8 @@ INVALID_OPTIONS = [
     ({"redactPii": "redacted", "languageCode": "auto"}, "not with language identification"),
     ({"redactPii": "redacted", "piiEntityTypes": ["NAME", "SHOE_SIZE"]}, "piiEntityTypes has ['SHOE_SIZE']"),
     ({"piiEntityTypes": ["NAME"]}, "piiEntityTypes is set but redactPii is 'off'"),
+    ({"redactPii": "redacted_and_unredacted", "outputPrefix": ""}, "the unredacted transcripts go under 'unredacted/'"),
+    ({"redactPii": "redacted_and_unredacted", "outputPrefix": "un"}, "which must not be inside outputPrefix"),
 ]
 
 
