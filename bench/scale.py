@@ -1,0 +1,157 @@
+"""`python -m bench scale`: bulk uploads at Transcribe's quotas, on a virtual clock.
+
+Each workload runs twice: the buffered design (S3 → upload queue → the real `function/handler.py`
+through the event source mapping) and the previous direct design (S3 → Lambda asynchronous
+invocation, modelled: see `bench/sim_direct.py`). The figures go to stdout and to the "Scale"
+section of `bench/RESULTS.md`.
+"""
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import boto3
+import botocore.endpoint
+from botocore.retries.quota import RetryQuota
+
+from bench.common import ROOT, handler_environ, patched
+from bench.sim import Simulation, VirtualClock
+from bench.sim_aws import LambdaFunction, LambdaQuotas, Queue, Transcribe, TranscribeQuotas, earliest_last_start
+from bench.sim_direct import MAX_BACKOFF, THROTTLING_BASE, THROTTLING_RETRY_COST, DirectDesign, DirectPolicy
+from bench.sim_http import FakeAws, queue_url
+from bench.sim_queue import EventSourceMapping, MappingSettings, load_handler, s3_queue_body
+
+S3_SAMPLE = ROOT.parent / "shared" / "aws-samples" / "s3-events" / "awsdocs-s3.put-event.json"
+CALL_SECONDS = 0.05
+KEY_PREFIX = "scale/upload-"
+
+
+@dataclass(frozen=True)
+class Workload:
+    uploads: int
+    window: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.uploads:,} uploads in {self.window:g} s"
+
+    def arrivals(self) -> list[float]:
+        return [self.window * index / self.uploads for index in range(self.uploads)]
+
+
+WORKLOADS = (Workload(1_000, 60), Workload(10_000, 60), Workload(50_000, 60), Workload(10_000, 1))
+
+
+@dataclass(frozen=True)
+class QueueDesignSettings:
+    """What the program declares for the buffered design (read by `declared_queue_design`)."""
+
+    memory_mb: int
+    timeout: float
+    visibility: float
+    retention: float
+    max_receive: int
+    mapping: MappingSettings
+    environ: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    design: str
+    workload: Workload
+    uploads: int
+    started: int
+    dead_letters: int
+    still_queued: int
+    last_start: float
+    minimum: float
+    peak_attempts: int
+    peak_accepted: int
+    attempts: int
+    invocations: int
+    environments: int
+    gb_seconds: float
+    cost: float
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def vanished(self) -> int:
+        return self.uploads - self.started - self.dead_letters - self.still_queued
+
+
+def upload_key(index: int) -> str:
+    return f"{KEY_PREFIX}{index:06d}.mp3"
+
+
+def upload_of_uri(uri: str) -> int:
+    return int(uri.rsplit(KEY_PREFIX, 1)[1].split(".", 1)[0])
+
+
+def run_direct(workload: Workload, transcribe_quotas: TranscribeQuotas, lambda_quotas: LambdaQuotas,
+               memory_mb: int, timeout: float, minimum: float) -> Outcome:
+    sim = Simulation()
+    transcribe = Transcribe(sim, transcribe_quotas)
+    function = LambdaFunction(sim, lambda_quotas, memory_mb, timeout, RetryQuota)
+    design = DirectDesign(sim, transcribe, function, DirectPolicy(call_seconds=CALL_SECONDS))
+    for index, arrival in enumerate(workload.arrivals()):
+        sim.at(arrival, lambda index=index: design.upload(index))
+    sim.run()
+    return _outcome("direct (previous)", workload, sim, transcribe, function, minimum,
+                    started=len(design.started), dead_letters=len(design.failure_queue), still_queued=0,
+                    notes={"botocore retries": design.botocore_retries, "retries refused by the retry quota": design.quota_refusals})
+
+
+def run_queue(workload: Workload, transcribe_quotas: TranscribeQuotas, lambda_quotas: LambdaQuotas,
+              settings: QueueDesignSettings, minimum: float, bucket: str = "media-bucket") -> Outcome:
+    sim = Simulation()
+    clock = VirtualClock(sim)
+    transcribe = Transcribe(sim, transcribe_quotas)
+    dead_letters = Queue(sim, "upload-dead-letters", retention=settings.retention)
+    uploads = Queue(sim, "upload-queue", settings.visibility, settings.retention, dead_letters, settings.max_receive)
+    aws = FakeAws(sim, transcribe, [uploads, dead_letters], CALL_SECONDS, upload_of_uri)
+    environ = {**settings.environ, "DEAD_LETTER_QUEUE_URL": queue_url(dead_letters.name)}
+    copies = iter(range(1, 1_000_000))
+    function = LambdaFunction(sim, lambda_quotas, settings.memory_mb, settings.timeout,
+                              lambda: load_handler(next(copies), clock))
+    mapping = EventSourceMapping(sim, uploads, function, settings.mapping)
+    template = json.loads(S3_SAMPLE.read_text())
+    for index, arrival in enumerate(workload.arrivals()):
+        body = s3_queue_body(template, bucket, upload_key(index), index, "2026-11-24T09:00:00.000Z")
+        sim.at(arrival, lambda body=body, index=index: uploads.send(body, index))
+    with _on_virtual_time(clock, aws, environ):
+        sim.run()
+    still_queued = len({m.upload for m in uploads.messages.values()} - aws.started)
+    in_dead_letters = {m.upload for m in dead_letters.messages.values()}
+    return _outcome("queue (this design)", workload, sim, transcribe, function, minimum,
+                    started=len(aws.started), dead_letters=len(dead_letters.messages),
+                    still_queued=still_queued,
+                    notes={"API calls": dict(sorted(aws.calls.items())), "failed invocations": mapping.failed_invocations,
+                           "timeouts": mapping.timeouts, "expired in the queue": uploads.expired,
+                           "dead letters already started": len(in_dead_letters & aws.started)})
+
+
+@contextlib.contextmanager
+def _on_virtual_time(clock: VirtualClock, aws: FakeAws, environ: dict) -> Iterator[None]:
+    """The handler's environment, its boto3 clients on the fake, botocore's retry sleep on the
+    virtual clock (`botocore/endpoint.py` calls `time.sleep`)."""
+    saved_environ = dict(os.environ)
+    os.environ.update(environ)
+    try:
+        with patched(boto3, "DEFAULT_SESSION", aws.session()), patched(botocore.endpoint, "time", clock):
+            yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_environ)
+
+
+def _outcome(design: str, workload: Workload, sim: Simulation, transcribe: Transcribe, function: LambdaFunction,
+             minimum: float, **figures) -> Outcome:
+    return Outcome(
+        design=design, workload=workload, uploads=workload.uploads, last_start=transcribe.last_start, minimum=minimum,
+        peak_attempts=transcribe.attempts.peak(), peak_accepted=transcribe.accepted.peak(),
+        attempts=transcribe.attempts.total(), invocations=function.invocations, environments=function.environments,
+        gb_seconds=function.gb_seconds, cost=function.cost, **figures,
+    )
