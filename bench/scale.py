@@ -6,8 +6,11 @@ invocation, modelled: see `bench/sim_direct.py`). The figures go to stdout and t
 section of `bench/RESULTS.md`.
 """
 
+import argparse
 import contextlib
 import json
+import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Iterator
@@ -17,10 +20,12 @@ import boto3
 import botocore.endpoint
 from botocore.retries.quota import RetryQuota
 
+from bench import scale_report
 from bench.common import ROOT, handler_environ, patched
+from bench.results import write_section
 from bench.sim import Simulation, VirtualClock
 from bench.sim_aws import LambdaFunction, LambdaQuotas, Queue, Transcribe, TranscribeQuotas, earliest_last_start
-from bench.sim_direct import MAX_BACKOFF, THROTTLING_BASE, THROTTLING_RETRY_COST, DirectDesign, DirectPolicy
+from bench.sim_direct import DirectDesign, DirectPolicy
 from bench.sim_http import FakeAws, queue_url
 from bench.sim_queue import EventSourceMapping, MappingSettings, load_handler, s3_queue_body
 
@@ -155,3 +160,68 @@ def _outcome(design: str, workload: Workload, sim: Simulation, transcribe: Trans
         attempts=transcribe.attempts.total(), invocations=function.invocations, environments=function.environments,
         gb_seconds=function.gb_seconds, cost=function.cost, **figures,
     )
+
+
+def declared_queue_design() -> QueueDesignSettings:
+    """The buffered design as the program declares it for the dev stack (under Pulumi mocks)."""
+    from bench.common import declared_upload_function
+
+    program = declared_upload_function()["program"]
+    function = program.named("upload-handler-lambda").inputs
+    queue = program.named("upload-queue-queue").inputs
+    mapping = program.named("upload-source").inputs
+    redrive = queue["redrivePolicy"]
+    redrive = json.loads(redrive) if isinstance(redrive, str) else redrive
+    return QueueDesignSettings(
+        memory_mb=int(function["memorySize"]),
+        timeout=float(function["timeout"]),
+        visibility=float(queue["visibilityTimeoutSeconds"]),
+        retention=float(queue["messageRetentionSeconds"]),
+        max_receive=int(redrive["maxReceiveCount"]),
+        mapping=MappingSettings(int(mapping["batchSize"]), int(mapping["scalingConfig"]["maximumConcurrency"])),
+        environ=handler_environ(),
+    )
+
+
+def run_one(task: tuple) -> Outcome:
+    """One (design, workload) run; what the worker processes are given."""
+    design, workload, settings, minimum = task
+    quotas, lambda_quotas = TranscribeQuotas(), LambdaQuotas()
+    if design == "direct":
+        return run_direct(workload, quotas, lambda_quotas, settings.memory_mb, settings.timeout, minimum)
+    return run_queue(workload, quotas, lambda_quotas, settings, minimum)
+
+
+def _worker_start() -> None:
+    from bench.common import use_fake_aws, use_repository
+
+    use_repository()
+    use_fake_aws()
+    logging.disable(logging.INFO)  # the handler's log line per record: half a million lines here
+
+
+def run_all(workloads=WORKLOADS, workers: int = 2) -> tuple[QueueDesignSettings, list[Outcome]]:
+    settings = declared_queue_design()
+    quotas = TranscribeQuotas()
+    minimums = {w: earliest_last_start(w.arrivals(), quotas) for w in workloads}
+    tasks = [(design, w, settings, minimums[w]) for w in workloads for design in ("queue", "direct")]
+    # The longest runs first, so that the two workers finish together.
+    order = sorted(range(len(tasks)), key=lambda i: (tasks[i][0] != "queue", -tasks[i][1].uploads))
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, initializer=_worker_start) as pool:
+        results = dict(zip(order, pool.map(run_one, [tasks[i] for i in order], chunksize=1)))
+    return settings, [results[i] for i in range(len(tasks))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__.splitlines()[0])
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md as it is")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    settings, outcomes = run_all()
+    elapsed = time.perf_counter() - started
+    report = scale_report.render(settings, outcomes, elapsed)
+    print(report)
+    if not args.no_write:
+        write_section("scale", "Scale: bulk uploads at Transcribe's quotas (`python -m bench scale`)", report)
+    return 0

@@ -18,7 +18,7 @@ class Simulation:
         self.now = 0.0
         self._events: list = []
         self._order = itertools.count()
-        self._back = threading.Semaphore(0)
+        self._back = _blocked_lock()
         self.current: "Process | None" = None
 
     def at(self, time: float, action: Callable[[], None]) -> None:
@@ -51,10 +51,18 @@ class Simulation:
         process._go.acquire()
 
 
+def _blocked_lock() -> threading.Lock:
+    """A lock held from the start: `acquire()` waits until another thread calls `release()`
+    (a plain lock does this with less work than a Semaphore)."""
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 class Process:
     def __init__(self, sim: Simulation, body: Callable[[], object], on_end: Callable[["Process"], None]) -> None:
         self._sim, self._body, self._on_end = sim, body, on_end
-        self._go = threading.Semaphore(0)
+        self._go = _blocked_lock()
         self.result: object = None
         self.error: BaseException | None = None
         self.ended = False
