@@ -39,3 +39,9 @@ def test_measured_figures_live_only_in_bench_results():
     performance = README.split("\n## Performance\n", 1)[1].split("\n## ", 1)[0]
     assert "bench/RESULTS.md" in performance
     assert not re.search(r"Measured \d{4}-|\| figure \||\d\s?(µs|ms)\b", performance)
+
+
+def test_on_destroy_says_the_failure_queue_is_kept_too():
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    assert "failure queue" in declared["onDestroy"]["description"]
+    assert re.search(r"^\| `onDestroy` \| .*failure queue", README, re.M)
