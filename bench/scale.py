@@ -80,11 +80,9 @@ class Outcome:
     environments: int
     gb_seconds: float
     cost: float
+    vanished: int
+    """Uploads that are neither a started job nor a message in any queue."""
     notes: dict = field(default_factory=dict)
-
-    @property
-    def vanished(self) -> int:
-        return self.uploads - self.started - self.dead_letters - self.still_queued
 
 
 def upload_key(index: int) -> str:
@@ -104,8 +102,10 @@ def run_direct(workload: Workload, transcribe_quotas: TranscribeQuotas, lambda_q
     for index, arrival in enumerate(workload.arrivals()):
         sim.at(arrival, lambda index=index: design.upload(index))
     sim.run()
+    failed = {event.upload for event in design.failure_queue}
     return _outcome("direct (previous)", workload, sim, transcribe, function, minimum,
                     started=len(design.started), dead_letters=len(design.failure_queue), still_queued=0,
+                    vanished=workload.uploads - len(design.started | failed),
                     notes={"botocore retries": design.botocore_retries, "retries refused by the retry quota": design.quota_refusals})
 
 
@@ -128,11 +128,12 @@ def run_queue(workload: Workload, transcribe_quotas: TranscribeQuotas, lambda_qu
         sim.at(arrival, lambda body=body, index=index: uploads.send(body, index))
     with _on_virtual_time(clock, aws, environ):
         sim.run()
-    still_queued = len({m.upload for m in uploads.messages.values()} - aws.started)
+    queued = {m.upload for m in uploads.messages.values()}
     in_dead_letters = {m.upload for m in dead_letters.messages.values()}
     return _outcome("queue (this design)", workload, sim, transcribe, function, minimum,
                     started=len(aws.started), dead_letters=len(dead_letters.messages),
-                    still_queued=still_queued,
+                    still_queued=len(queued - aws.started),
+                    vanished=workload.uploads - len(aws.started | queued | in_dead_letters),
                     notes={"API calls": dict(sorted(aws.calls.items())), "failed invocations": mapping.failed_invocations,
                            "timeouts": mapping.timeouts, "expired in the queue": uploads.expired,
                            "dead letters already started": len(in_dead_letters & aws.started)})
