@@ -21,7 +21,7 @@ import botocore.endpoint
 from botocore.retries.quota import RetryQuota
 
 from bench import scale_report
-from bench.common import ROOT, handler_environ, patched
+from bench.common import ROOT, handler_environ, patched, progress
 from bench.results import write_section
 from bench.sim import Simulation, VirtualClock
 from bench.sim_aws import LambdaFunction, LambdaQuotas, Queue, Transcribe, TranscribeQuotas, earliest_last_start
@@ -184,13 +184,16 @@ def declared_queue_design() -> QueueDesignSettings:
     )
 
 
-def run_one(task: tuple) -> Outcome:
-    """One (design, workload) run; what the worker processes are given."""
-    design, workload, settings, minimum = task
+def run_one(indexed_task: tuple) -> tuple[int, Outcome, float]:
+    """One (design, workload) run, what the worker processes are given; with its CPU seconds."""
+    index, (design, workload, settings, minimum) = indexed_task
+    started = time.process_time()
     quotas, lambda_quotas = TranscribeQuotas(), LambdaQuotas()
     if design == "direct":
-        return run_direct(workload, quotas, lambda_quotas, settings.memory_mb, settings.timeout, minimum)
-    return run_queue(workload, quotas, lambda_quotas, settings, minimum)
+        outcome = run_direct(workload, quotas, lambda_quotas, settings.memory_mb, settings.timeout, minimum)
+    else:
+        outcome = run_queue(workload, quotas, lambda_quotas, settings, minimum)
+    return index, outcome, time.process_time() - started
 
 
 def _worker_start() -> None:
@@ -209,8 +212,11 @@ def run_all(workloads=WORKLOADS, workers: int = 2) -> tuple[QueueDesignSettings,
     # The longest runs first, so that the two workers finish together.
     order = sorted(range(len(tasks)), key=lambda i: (tasks[i][0] != "queue", -tasks[i][1].uploads))
     context = multiprocessing.get_context("spawn")
+    results: dict[int, Outcome] = {}
     with context.Pool(workers, initializer=_worker_start) as pool:
-        results = dict(zip(order, pool.map(run_one, [tasks[i] for i in order], chunksize=1)))
+        for index, outcome, cpu in pool.imap_unordered(run_one, [(i, tasks[i]) for i in order]):
+            progress(f"{outcome.workload.name}, {outcome.design}: {cpu:.1f} s of CPU")
+            results[index] = outcome
     return settings, [results[i] for i in range(len(tasks))]
 
 

@@ -10,7 +10,7 @@ from bench.sim_aws import LambdaQuotas, TranscribeQuotas
 from bench.sim_direct import MAX_BACKOFF, NO_RETRY_INCREMENT, THROTTLING_BASE, THROTTLING_RETRY_COST, DirectPolicy
 
 QUOTAS_PAGE = 'AWS General Reference, "Amazon Transcribe endpoints and quotas"'
-QUEUEING_PAGE = 'Amazon Transcribe Developer Guide, "Job queueing" (as quoted in issue 10)'
+QUEUEING_PAGE = 'Amazon Transcribe Developer Guide, "Job queueing" (the program turns it on: jobQueueing defaults to true)'
 LAMBDA_SQS_PAGE = 'AWS Lambda Developer Guide, "Using Lambda with Amazon SQS"'
 
 
