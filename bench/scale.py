@@ -26,7 +26,7 @@ from bench.results import write_section
 from bench.sim import Simulation, VirtualClock
 from bench.sim_aws import LambdaFunction, LambdaQuotas, Queue, Transcribe, TranscribeQuotas, earliest_last_start
 from bench.sim_direct import DirectDesign, DirectPolicy
-from bench.sim_http import FakeAws, queue_url
+from bench.sim_http import FakeAws
 from bench.sim_queue import EventSourceMapping, MappingSettings, load_handler, s3_queue_body
 
 S3_SAMPLE = ROOT.parent / "shared" / "aws-samples" / "s3-events" / "awsdocs-s3.put-event.json"
@@ -60,6 +60,9 @@ class QueueDesignSettings:
     retention: float
     max_receive: int
     mapping: MappingSettings
+    queue_name: str = "upload-queue"
+    dead_letter_name: str = "upload-dead-letters"
+    bucket: str = "media-bucket"
     environ: dict = field(default_factory=dict)
 
 
@@ -110,23 +113,22 @@ def run_direct(workload: Workload, transcribe_quotas: TranscribeQuotas, lambda_q
 
 
 def run_queue(workload: Workload, transcribe_quotas: TranscribeQuotas, lambda_quotas: LambdaQuotas,
-              settings: QueueDesignSettings, minimum: float, bucket: str = "media-bucket") -> Outcome:
+              settings: QueueDesignSettings, minimum: float) -> Outcome:
     sim = Simulation()
     clock = VirtualClock(sim)
     transcribe = Transcribe(sim, transcribe_quotas)
-    dead_letters = Queue(sim, "upload-dead-letters", retention=settings.retention)
-    uploads = Queue(sim, "upload-queue", settings.visibility, settings.retention, dead_letters, settings.max_receive)
+    dead_letters = Queue(sim, settings.dead_letter_name, retention=settings.retention)
+    uploads = Queue(sim, settings.queue_name, settings.visibility, settings.retention, dead_letters, settings.max_receive)
     aws = FakeAws(sim, transcribe, [uploads, dead_letters], CALL_SECONDS, upload_of_uri)
-    environ = {**settings.environ, "DEAD_LETTER_QUEUE_URL": queue_url(dead_letters.name)}
     copies = iter(range(1, 1_000_000))
     function = LambdaFunction(sim, lambda_quotas, settings.memory_mb, settings.timeout,
                               lambda: load_handler(next(copies), clock))
     mapping = EventSourceMapping(sim, uploads, function, settings.mapping)
     template = json.loads(S3_SAMPLE.read_text())
     for index, arrival in enumerate(workload.arrivals()):
-        body = s3_queue_body(template, bucket, upload_key(index), index, "2026-11-24T09:00:00.000Z")
+        body = s3_queue_body(template, settings.bucket, upload_key(index), index, "2026-11-24T09:00:00.000Z")
         sim.at(arrival, lambda body=body, index=index: uploads.send(body, index))
-    with _on_virtual_time(clock, aws, environ):
+    with _on_virtual_time(clock, aws, settings.environ):
         sim.run()
     queued = {m.upload for m in uploads.messages.values()}
     in_dead_letters = {m.upload for m in dead_letters.messages.values()}
@@ -167,7 +169,8 @@ def declared_queue_design() -> QueueDesignSettings:
     """The buffered design as the program declares it for the dev stack (under Pulumi mocks)."""
     from bench.common import declared_upload_function
 
-    program = declared_upload_function()["program"]
+    declared = declared_upload_function()
+    program = declared["program"]
     function = program.named("upload-handler-lambda").inputs
     queue = program.named("upload-queue-queue").inputs
     mapping = program.named("upload-source").inputs
@@ -180,6 +183,9 @@ def declared_queue_design() -> QueueDesignSettings:
         retention=float(queue["messageRetentionSeconds"]),
         max_receive=int(redrive["maxReceiveCount"]),
         mapping=MappingSettings(int(mapping["batchSize"]), int(mapping["scalingConfig"]["maximumConcurrency"])),
+        queue_name=mapping["eventSourceArn"].rsplit(":", 1)[1],
+        dead_letter_name=redrive["deadLetterTargetArn"].rsplit(":", 1)[1],
+        bucket=declared["media_bucket"],
         environ=handler_environ(),
     )
 

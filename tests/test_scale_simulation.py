@@ -8,6 +8,7 @@ import pytest
 from bench.scale import QueueDesignSettings, Workload, run_direct, run_queue
 from bench.sim import Simulation
 from bench.sim_aws import QUEUE_FULL, THROTTLED, LambdaQuotas, Queue, Transcribe, TranscribeQuotas, earliest_last_start
+from bench.sim_http import queue_url
 from bench.sim_queue import MappingSettings
 
 # Small quotas, so that a few hundred uploads meet throttling and a full Transcribe queue.
@@ -57,6 +58,7 @@ def small_queue_design(aws_credentials, handler_env) -> QueueDesignSettings:
     names = ("OUTPUT_BUCKET", "OUTPUT_PREFIX", "LANGUAGE_CODE", "JOB_NAME_PREFIX", "JOB_TAGS")
     environ = {name: os.environ[name] for name in names}
     environ["START_RATE"] = str(SMALL_TRANSCRIBE.start_rate * 0.9 / 2)
+    environ["DEAD_LETTER_QUEUE_URL"] = queue_url("upload-dead-letters")
     return QueueDesignSettings(
         memory_mb=128, timeout=60, visibility=360, retention=14 * 86_400, max_receive=100,
         mapping=MappingSettings(batch_size=10, maximum_concurrency=2), environ=environ,
@@ -66,6 +68,7 @@ def small_queue_design(aws_credentials, handler_env) -> QueueDesignSettings:
 def test_the_real_handler_starts_or_queues_every_upload_within_the_modelled_rate(small_queue_design):
     workload = Workload(300, 1)
     outcome = run_queue(workload, SMALL_TRANSCRIBE, LambdaQuotas(), small_queue_design, minimum=1)
+    assert outcome.attempts > workload.uploads  # Transcribe pushed back
     assert outcome.vanished == 0
     assert outcome.started == workload.uploads
     assert outcome.peak_attempts <= SMALL_TRANSCRIBE.start_rate
