@@ -6,6 +6,7 @@ import platform
 
 from botocore.retries.quota import RetryQuota
 
+from bench.common import machine
 from bench.sim_aws import LambdaQuotas, TranscribeQuotas
 from bench.sim_direct import MAX_BACKOFF, NO_RETRY_INCREMENT, THROTTLING_BASE, THROTTLING_RETRY_COST, DirectPolicy
 
@@ -32,13 +33,15 @@ def assumptions(transcribe: TranscribeQuotas, lambda_quotas: LambdaQuotas, direc
         (f"Lambda: {q.new_environments:,} new execution environments per {q.per_seconds:g} s per function, "
          "idle environments reused and never reclaimed", 'AWS Lambda Developer Guide, "Lambda scaling behavior"'),
         (f"Lambda: a new environment's init takes {q.init_seconds:g} s and is billed",
-         'assumed duration; INIT billed since 1 Aug 2025 (AWS Lambda pricing, "Lambda billing for the INIT phase")'),
+         'assumed duration; billed since 1 Aug 2025 (AWS Compute Blog, "AWS Lambda standardizes billing for INIT Phase")'),
         (f"price: ${q.price_per_gb_second:.10f} per GB-s (arm64, first tier), ${q.price_per_request * 1e6:.2f} per million requests; "
-         f"{queue_design.memory_mb} MB, billed per ms", 'AWS Lambda pricing page, US East (N. Virginia), Arm; memory from the program'),
+         f"{queue_design.memory_mb} MB, billed per ms; Lambda only (Transcribe's charge is the same for every job started; "
+         "SQS requests are not counted)", 'AWS Lambda pricing page, US East (N. Virginia), Arm; memory from the program'),
         ("each new execution environment imports its own copy of function/handler.py (own clients, botocore retry "
          "quota, pacer), with handler.clock and botocore's retry sleep on the virtual clock; requests unsigned",
          "bench/sim_queue.py; botocore/endpoint.py sleeps with time.sleep"),
-        ("botocore standard mode: LimitExceededException and ThrottlingException are throttling errors, retried; "
+        ("botocore standard mode: LimitExceededException and ThrottlingException are throttling errors, retried "
+         "(the previous design: 6 attempts; the new handler's own client configuration applies as it is); "
          "LimitExceededConcurrentJobException is neither in that list nor modelled as retryable, so not retried",
          "botocore/retries/standard.py (ThrottledRetryableChecker, ModeledRetryableChecker)"),
         (f"botocore retry quota: {RetryQuota.INITIAL_CAPACITY} per client, a throttled retry costs {THROTTLING_RETRY_COST}, "
@@ -83,16 +86,23 @@ def clock_time(seconds: float) -> str:
 def table(outcomes) -> str:
     lines = [
         "| workload | design | jobs started | in a DLQ / failure queue | still queued | vanished | last job start | "
-        "quota minimum | ratio | peak StartTranscriptionJob/s tried / accepted | calls | invocations | GB-s | cost |",
+        "quota minimum | ratio | peak StartTranscriptionJob/s tried / accepted | calls | invocations | GB-s | Lambda cost |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for o in outcomes:
         lines.append(
             f"| {o.workload.name} | {o.design} | {o.started:,} | {o.dead_letters:,} | {o.still_queued:,} | {o.vanished:,} | "
-            f"{clock_time(o.last_start)} | {clock_time(o.minimum)} | {o.last_start / o.minimum:.2f}× | "
-            f"{o.peak_attempts} / {o.peak_accepted} | {o.attempts:,} | {o.invocations:,} | {o.gb_seconds:,.0f} | ${o.cost:,.2f} |"
+            f"{clock_time(o.last_start)} | {clock_time(o.minimum)} | {ratio(o)} | "
+            f"{o.peak_attempts:,} / {o.peak_accepted} | {o.attempts:,} | {o.invocations:,} | {o.gb_seconds:,.0f} | ${o.cost:,.4f} |"
         )
     return "\n".join(lines)
+
+
+def ratio(outcome) -> str:
+    """Last start against the minimum; meaningless while uploads are left unstarted."""
+    if outcome.started < outcome.uploads:
+        return f"— ({outcome.uploads - outcome.started:,} not started)"
+    return f"{outcome.last_start / outcome.minimum:.2f}×"
 
 
 def goals(outcomes, rate: float) -> list[tuple[str, str, bool]]:
@@ -120,16 +130,15 @@ def notes(outcomes) -> list[str]:
     return [f"{o.workload.name}, {o.design}: " + "; ".join(f"{k} {v}" for k, v in o.notes.items()) for o in outcomes]
 
 
-def render(settings, outcomes, elapsed: float) -> str:
-    from bench.__main__ import machine  # the same machine line as the pipeline table
-
+def render(settings, outcomes, elapsed: float, load: float) -> str:
     transcribe = TranscribeQuotas()
     goal_lines = ["| goal (issue 10), buffered design | figure | met? |", "| --- | --- | --- |"]
     goal_lines += [f"| {goal} | {figure} | {'yes' if met else '**no**'} |" for goal, figure, met in goals(outcomes, transcribe.start_rate)]
     assumption_lines = [f"- {what} — *{source}*" for what, source in assumptions(transcribe, LambdaQuotas(), DirectPolicy(), settings)]
     return "\n".join([
         f"Simulated {datetime.date.today().isoformat()} on {machine()}, Python {platform.python_version()}; "
-        f"{elapsed:.0f} s of wall time for the {len(outcomes)} runs (2 worker processes), `python -m bench scale`.",
+        f"{elapsed:.0f} s of wall time for the {len(outcomes)} runs (2 worker processes; load average {load:.1f} at the start), "
+        "`python -m bench scale`.",
         "",
         "The buffered design runs the real `function/handler.py`; the previous direct design is modelled "
         "(`bench/sim_direct.py`: running its ~18 calls per upload through botocore would not fit in a minute).",
