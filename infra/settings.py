@@ -66,7 +66,7 @@ class Settings:
     timeout: int
     log_retention_days: int
     on_destroy: str
-    """'retain' keeps both buckets, their data and the failure queue on `pulumi destroy`; 'delete'
+    """'retain' keeps both buckets, their data and the three queues on `pulumi destroy`; 'delete'
     removes them."""
     input_bucket_name: str
     output_bucket_name: str
@@ -207,7 +207,7 @@ def _check_function(s: Settings) -> None:
 
 def _check_data(s: Settings) -> None:
     if s.on_destroy not in ON_DESTROY:
-        raise SettingsError(f"onDestroy is {s.on_destroy!r}: use 'retain' (keep the buckets, data and failure queue) or 'delete'")
+        raise SettingsError(f"onDestroy is {s.on_destroy!r}: use 'retain' (keep the buckets, data and queues) or 'delete'")
     for key, name in (("inputBucketName", s.input_bucket_name), ("outputBucketName", s.output_bucket_name)):
         if name and (not _BUCKET_NAME.fullmatch(name) or ".." in name):
             raise SettingsError(
