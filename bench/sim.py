@@ -130,17 +130,21 @@ class TokenBucket:
 
 
 class PerSecond:
-    """Counts per whole second of virtual time, for peaks."""
+    """Event times, for the most events within any one second (a sliding window)."""
 
     def __init__(self) -> None:
-        self.counts: dict[int, int] = {}
+        self._times: list[float] = []
 
     def add(self, now: float) -> None:
-        second = int(now)
-        self.counts[second] = self.counts.get(second, 0) + 1
+        self._times.append(now)
 
     def peak(self) -> int:
-        return max(self.counts.values(), default=0)
+        times, most, first = self._times, 0, 0
+        for last, time in enumerate(times):
+            while time - times[first] >= 1.0:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
 
     def total(self) -> int:
-        return sum(self.counts.values())
+        return len(self._times)

@@ -53,11 +53,11 @@ def test_the_direct_design_keeps_every_upload_it_does_not_start_in_the_failure_q
 
 @pytest.fixture
 def small_queue_design(aws_credentials, handler_env) -> QueueDesignSettings:
-    """The buffered design with the handler's test environment; two instances share 90 % of the
-    small rate, as the program shares `startRate`."""
+    """The buffered design with the handler's test environment and two instances, each paced so
+    that its most calls in any second (the pacer's rate + 1) keep the two within the small rate."""
     names = ("OUTPUT_BUCKET", "OUTPUT_PREFIX", "LANGUAGE_CODE", "JOB_NAME_PREFIX", "JOB_TAGS")
     environ = {name: os.environ[name] for name in names}
-    environ["START_RATE"] = str(SMALL_TRANSCRIBE.start_rate * 0.9 / 2)
+    environ["START_RATE"] = str(SMALL_TRANSCRIBE.start_rate / 2 - 1)
     environ["DEAD_LETTER_QUEUE_URL"] = queue_url("upload-dead-letters")
     return QueueDesignSettings(
         memory_mb=128, timeout=60, visibility=360, retention=14 * 86_400, max_receive=100,
