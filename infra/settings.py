@@ -32,6 +32,9 @@ _BUCKET_NAME_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--t
 TAGS_MAX = 50
 USER_TAGS_MAX = TAGS_MAX - 3
 SUPPORTED_LANGUAGES_URL = "https://docs.aws.amazon.com/transcribe/latest/dg/supported-languages.html"
+# Lambda's limits for an SQS event source mapping's maximum concurrency.
+START_CONCURRENCY_RANGE = (2, 1000)
+START_RATE_MAX = 1000
 # Lambda allows 4 KB for all of a function's environment variables; the others take ~600 bytes.
 JOB_TAGS_MAX = 2048
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -67,13 +70,17 @@ class Settings:
     """Transcripts are written under this prefix of the output bucket."""
     job_queueing: bool
     """Queue jobs beyond Transcribe's concurrent-job quota instead of failing them."""
+    start_concurrency: int
+    """Upload-function instances that start jobs at once (the event source mapping's maximum)."""
+    start_rate: int
+    """StartTranscriptionJob calls per second for the whole stack, shared by those instances."""
     memory_size: int
     timeout: int
     log_retention_days: int
     on_destroy: str
     """What `pulumi destroy` does to what holds data: the media, transcripts and access-log
-    buckets and the failure queue. 'retain' keeps them, with their contents, in AWS; 'delete'
-    empties and removes them."""
+    buckets, and the upload queue, its dead-letter queue and the failure queue. 'retain' keeps
+    them, with their contents, in AWS; 'delete' empties and removes them."""
     access_log_days: int
     """Days the buckets' S3 server access logs are kept."""
     input_bucket_name: str
@@ -96,6 +103,12 @@ class Settings:
         return naming.job_name_prefix(self.project, self.stack)
 
     @property
+    def start_rate_per_instance(self) -> float:
+        """The pace of one upload-function instance, so that all of them together keep to
+        start_rate."""
+        return self.start_rate / self.start_concurrency
+
+    @property
     def retain_data(self) -> bool:
         return self.on_destroy == "retain"
 
@@ -112,6 +125,8 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
         key_prefix=config.require("keyPrefix"),
         output_prefix=config.require("outputPrefix"),
         job_queueing=config.require_bool("jobQueueing"),
+        start_concurrency=config.require_int("startConcurrency"),
+        start_rate=config.require_int("startRate"),
         memory_size=config.require_int("memorySize"),
         timeout=config.require_int("timeout"),
         log_retention_days=config.require_int("logRetentionDays"),
@@ -196,6 +211,23 @@ def _check_prefixes(s: Settings) -> None:
         raise SettingsError(f"the project and stack names give the job-name prefix {s.job_name_prefix!r}, which Transcribe refuses")
 
 
+def _check_start_pace(s: Settings) -> None:
+    low, high = START_CONCURRENCY_RANGE
+    if not low <= s.start_concurrency <= high:
+        raise SettingsError(
+            f"startConcurrency is {s.start_concurrency}: the upload queue's event source mapping allows {low} to {high} instances"
+        )
+    if not 1 <= s.start_rate <= START_RATE_MAX:
+        raise SettingsError(
+            f"startRate is {s.start_rate}: use 1 to {START_RATE_MAX} jobs per second (Transcribe's default quota is 25)"
+        )
+    if s.start_concurrency > s.start_rate:
+        raise SettingsError(
+            f"startConcurrency is {s.start_concurrency} but startRate is {s.start_rate}: each instance would start"
+            " less than one job a second; use a startConcurrency of at most startRate"
+        )
+
+
 def _check_function(s: Settings) -> None:
     if not 128 <= s.memory_size <= 10240:
         raise SettingsError(f"memorySize is {s.memory_size}: Lambda allows 128 to 10240 (MB)")
@@ -264,4 +296,7 @@ def _check_tags(s: Settings) -> None:
             raise SettingsError(f"tags.{key} is {value!r}: up to 256 letters, digits, spaces or _.:/=+-@")
 
 
-_CHECKS = (_check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_function, _check_data, _check_tags)
+_CHECKS = (
+    _check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_start_pace, _check_function,
+    _check_data, _check_tags,
+)  # fmt: skip
