@@ -242,7 +242,7 @@ def _check_function(s: Settings) -> None:
 
 def _check_data(s: Settings) -> None:
     if s.on_destroy not in ON_DESTROY:
-        raise SettingsError(f"onDestroy is {s.on_destroy!r}: use 'retain' (keep the buckets, queue and data) or 'delete'")
+        raise SettingsError(f"onDestroy is {s.on_destroy!r}: use 'retain' (keep the buckets, the queues and what they hold) or 'delete'")
     if s.access_log_days < 1:
         raise SettingsError(f"accessLogDays is {s.access_log_days}: keep the access logs 1 day or more")
     for key, name in (("inputBucketName", s.input_bucket_name), ("outputBucketName", s.output_bucket_name)):
