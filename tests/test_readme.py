@@ -40,8 +40,3 @@ def test_measured_figures_live_only_in_bench_results():
     assert "bench/RESULTS.md" in performance
     assert not re.search(r"Measured \d{4}-|\| figure \||\d\s?(µs|ms)\b", performance)
 
-
-def test_on_destroy_says_the_queues_are_kept_too():
-    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
-    assert "queues" in declared["onDestroy"]["description"]
-    assert re.search(r"^\| `onDestroy` \| .*queues", README, re.M)
