@@ -39,4 +39,3 @@ def test_measured_figures_live_only_in_bench_results():
     performance = README.split("\n## Performance\n", 1)[1].split("\n## ", 1)[0]
     assert "bench/RESULTS.md" in performance
     assert not re.search(r"Measured \d{4}-|\| figure \||\d\s?(µs|ms)\b", performance)
-
