@@ -19,6 +19,7 @@ EVERY_OPTION = {
     "maxSpeakers": 4,
     "redactPii": "redacted_and_unredacted",
     "piiEntityTypes": ["NAME", "SSN"],
+    "subtitleFormats": [],
 }
 
 
@@ -150,7 +151,7 @@ def test_unredacted_transcripts_have_a_prefix_of_their_own_outside_the_transcrip
 
 @pytest.mark.parametrize("redact", ["off", "redacted"])
 def test_without_unredacted_transcripts_nothing_is_granted_on_their_prefix(redact):
-    program = run_program("dev", {"redactPii": redact})
+    program = run_program("dev", {"redactPii": redact, "subtitleFormats": []})
     for policy in ("upload-handler-policy", "upload-transcribe-access-policy", "completion-handler-policy"):
         assert not [r for _, r in s3_grants(program, policy) if "/unredacted/" in r], policy
 
@@ -171,10 +172,11 @@ INVALID_OPTIONS = [
     ({"redactPii": "yes"}, "redactPii is 'yes'"),
     ({"redactPii": "redacted", "languageCode": "ja-JP"}, "redactPii is 'redacted' but languageCode is 'ja-JP'"),
     ({"redactPii": "redacted", "languageCode": "auto"}, "not with language identification"),
-    ({"redactPii": "redacted", "piiEntityTypes": ["NAME", "SHOE_SIZE"]}, "piiEntityTypes has ['SHOE_SIZE']"),
+    ({"redactPii": "redacted", "piiEntityTypes": ["NAME", "SHOE_SIZE"], "subtitleFormats": []}, "piiEntityTypes has ['SHOE_SIZE']"),
     ({"piiEntityTypes": ["NAME"]}, "piiEntityTypes is set but redactPii is 'off'"),
-    ({"redactPii": "redacted_and_unredacted", "outputPrefix": ""}, "the unredacted transcripts go under 'unredacted/'"),
-    ({"redactPii": "redacted_and_unredacted", "outputPrefix": "un"}, "which must not be inside outputPrefix"),
+    ({"redactPii": "redacted", "subtitleFormats": ["srt"]}, "subtitleFormats is ['srt'] but redactPii is 'redacted'"),
+    ({"redactPii": "redacted_and_unredacted", "outputPrefix": "", "subtitleFormats": []}, "the unredacted transcripts go under 'unredacted/'"),
+    ({"redactPii": "redacted_and_unredacted", "outputPrefix": "un", "subtitleFormats": []}, "which must not be inside outputPrefix"),
 ]
 
 
@@ -197,7 +199,7 @@ def test_the_redaction_languages_are_the_documented_ones_and_transcribe_language
 
 @pytest.mark.parametrize("language", ["en-US", "fr-CA", "pt-PT"])
 def test_redaction_is_accepted_in_a_language_transcribe_redacts(language):
-    program = run_program("dev", {"languageCode": language, "redactPii": "redacted"})
+    program = run_program("dev", {"languageCode": language, "redactPii": "redacted", "subtitleFormats": []})
     assert environment(program)["REDACT_PII"] == "redacted"
 
 

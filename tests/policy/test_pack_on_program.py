@@ -21,7 +21,7 @@ CONFIGURATIONS = {
     "dev-notify-no-queueing": ("dev", {"notifyEmail": "a@b.co", "jobQueueing": False}),
     "dev-every-transcribe-option": ("dev", {
         "vocabularyFile": "tests/vocabulary/terms.txt", "vocabularyFilterWords": ["darn"], "channelIdentification": True,
-        "redactPii": "redacted_and_unredacted",
+        "redactPii": "redacted_and_unredacted", "subtitleFormats": [],
     }),  # fmt: skip
 }
 
