@@ -1,7 +1,7 @@
-"""The `.txt` of a job with channel identification: one line per channel turn, like speaker turns,
-and both labels when both are on. Tested on Transcribe's real channel-identification outputs (see
-/work/shared/aws-samples/SOURCES.md): the 2020 layout gives channels only under
-`channel_labels`, the current one on each item too."""
+"""The `.txt` of jobs with Transcribe's options: one line per channel turn with channel
+identification, like speaker turns, both labels when both are on; masked words stay masked.
+Tested on Transcribe's real outputs (see /work/shared/aws-samples/SOURCES.md): the 2020 layout
+gives channels only under `channel_labels`, the current one on each item too."""
 
 import json
 from pathlib import Path
@@ -71,3 +71,10 @@ def test_with_channels_and_speakers_both_are_named():
 def test_speaker_turns_alone_read_as_before():
     text = readable.transcript_text(output("job", spoken("Hello.", speaker="spk_0"), spoken("Hi.", start=2, speaker="spk_1"))["results"])
     assert text == "Speaker 1: Hello.\nSpeaker 2: Hi.\n"
+
+
+def test_masked_words_stay_masked_in_the_text():
+    # A real output of a job with a vocabulary filter in `mask` mode: each filtered word is `***`.
+    results = results_of("tscribe.07-vocabulary-filter-mask.json")
+    text = readable.transcript_text(results)
+    assert text.count("***") == results["transcripts"][0]["transcript"].count("***") > 0
