@@ -206,3 +206,14 @@ def test_redaction_is_accepted_in_a_language_transcribe_redacts(language):
 def test_phrases_in_their_own_language_s_characters_are_accepted():
     program = run_program("dev", {"languageCode": "de-DE", "vocabulary": ["Größe", "Köln-Bonn"]})
     assert program.of_type(VOCABULARY)[0].inputs["phrases"] == ["Größe", "Köln-Bonn"]
+
+
+def test_no_role_of_the_stack_may_read_the_vocabulary_table():
+    # Transcribe reads the table when the vocabulary is made, with the deployer's credentials (the
+    # provider passes no data-access role): no function or role of the stack needs it.
+    program = run_program("dev", {"vocabularyFile": TABLE_FILE})
+    table = f"{program.named('transcripts-bucket').state['arn']}/{program.named('transcribe-options-vocabulary-file').inputs['key']}"
+    for policy in program.of_type("aws:iam/policy:Policy"):
+        for action, resource in s3_grants(program, policy.name):
+            if action == "s3:GetObject":
+                assert not table.startswith(resource.rstrip("*")), (policy.name, resource)
