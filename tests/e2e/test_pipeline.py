@@ -33,12 +33,11 @@ def jobs_of(pipeline, media_key: str) -> list[dict]:
 
 def test_every_supported_format_in_either_case_gets_json_subtitles_and_text(pipeline):
     keys = [f"talk-{fmt}.{fmt}" for fmt in SUPPORTED_FORMATS] + [f"TALK-{fmt}.{fmt.upper()}" for fmt in SUPPORTED_FORMATS]
-    for count, key in enumerate(keys, start=1):
+    for key in keys:
+        # One at a time: MiniStack starts a process for each concurrent invocation.
         pipeline.upload(key)
-        # One at a time, as MiniStack starts a process for each concurrent invocation.
-        eventually(lambda: len(pipeline.job_names()) == count, f"job for {key}")
-
-    expected = wait_for_transcripts(pipeline, *keys)
+        wait_for_transcripts(pipeline, key)
+    expected = set().union(*(transcript_files(pipeline, key) for key in keys))
 
     assert pipeline.transcript_keys() == expected
     jobs = {job["Media"]["MediaFileUri"]: job for job in pipeline.jobs()}
@@ -83,7 +82,7 @@ def test_uploading_the_same_key_again_starts_a_second_job(pipeline):
 
 
 def test_media_deleted_before_transcribe_reads_it_gets_an_error_note(pipeline):
-    pipeline.server.set_transcription_seconds(1.5)  # time to delete it while the job runs
+    pipeline.server.set_transcription_seconds(0.5)  # time to delete it while the job runs
     pipeline.upload("gone.flac")
     (job,) = eventually(lambda: jobs_of(pipeline, "gone.flac"), "job for gone.flac")
     pipeline.client("s3").delete_object(Bucket=pipeline.outputs["inputBucket"], Key="gone.flac")
