@@ -149,6 +149,10 @@ def queue_policy(stack: Emulated, resource: Recorded, take: Inputs) -> None:
     stack.client("sqs").set_queue_attributes(QueueUrl=take("queueUrl"), Attributes={"Policy": take("policy")})
 
 
+def redrive_allow_policy(stack: Emulated, resource: Recorded, take: Inputs) -> None:
+    stack.client("sqs").set_queue_attributes(QueueUrl=take("queueUrl"), Attributes={"RedriveAllowPolicy": take("redriveAllowPolicy")})
+
+
 def role(stack: Emulated, resource: Recorded, take: Inputs) -> None:
     created = stack.client("iam").create_role(RoleName=take.name(), AssumeRolePolicyDocument=take("assumeRolePolicy"))
     stack.learn(resource, arn=created["Role"]["Arn"])
@@ -262,6 +266,7 @@ APPLY = {
     "aws:s3/bucketNotification:BucketNotification": bucket_notification,
     "aws:sqs/queue:Queue": queue,
     "aws:sqs/queuePolicy:QueuePolicy": queue_policy,
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": redrive_allow_policy,
     "aws:iam/role:Role": role,
     "aws:iam/policy:Policy": policy,
     "aws:cloudwatch/logGroup:LogGroup": log_group,

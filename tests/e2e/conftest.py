@@ -7,7 +7,7 @@ import pytest
 
 import applier
 import ministack
-from pipeline import Pipeline, emulator_clients
+from pipeline import EMPTY, Pipeline, emulator_clients, eventually
 from program import run_program
 
 E2E_DIR = Path(__file__).parent
@@ -44,8 +44,25 @@ def client(server, declared):
 
 
 @pytest.fixture
-def pipeline(server, declared, client) -> Pipeline:
-    """The emulator emptied, then the program's resources created on it."""
-    server.reset()
-    server.set_transcription_seconds(TRANSCRIPTION_SECONDS)
-    return Pipeline(stack=applier.apply(declared, client), endpoint=server.endpoint, server=server)
+def deploy(server, client):
+    """`deploy(program)`: the emulator emptied, then the program's resources created on it."""
+
+    def deploy(program) -> Pipeline:
+        server.reset()
+        server.set_transcription_seconds(TRANSCRIPTION_SECONDS)
+        return Pipeline(stack=applier.apply(program, client), endpoint=server.endpoint, server=server)
+
+    return deploy
+
+
+@pytest.fixture
+def pipeline(deploy, declared) -> Pipeline:
+    return deploy(declared)
+
+
+@pytest.fixture
+def drained(pipeline) -> Pipeline:
+    """The pipeline once the upload function has taken S3's test messages off the upload queue
+    (S3 sends them when the notification is written; the function skips them)."""
+    eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == EMPTY, "empty upload queue after S3's test messages")
+    return pipeline

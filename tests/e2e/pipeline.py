@@ -15,6 +15,7 @@ from ministack import ACCOUNT_ID, Server
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": ACCOUNT_ID, "AWS_SECRET_ACCESS_KEY": "test"}
 # Long enough for the slowest path here (a function's first start and its retries, then a job).
 WAIT_SECONDS = 30
+EMPTY = {"waiting": 0, "in flight": 0}
 
 
 def emulator_clients(endpoint: str, region: str):
@@ -83,6 +84,14 @@ class Pipeline:
         """The stack's Transcribe jobs, each as GetTranscriptionJob describes it."""
         transcribe = self.client("transcribe")
         return [transcribe.get_transcription_job(TranscriptionJobName=name)["TranscriptionJob"] for name in self.job_names()]
+
+    def queue_depth(self, queue_output: str) -> dict[str, int]:
+        """How many messages a queue of the stack (by its output's name) holds."""
+        attributes = self.client("sqs").get_queue_attributes(
+            QueueUrl=self.outputs[queue_output],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return {"waiting": int(attributes["ApproximateNumberOfMessages"]), "in flight": int(attributes["ApproximateNumberOfMessagesNotVisible"])}
 
     def messages(self, queue_output: str) -> list[dict]:
         """Every message waiting in a queue of the stack (by its output's name), left in it."""

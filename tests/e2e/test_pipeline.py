@@ -5,11 +5,12 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from naming import SUPPORTED_FORMATS, error_key, subtitle_key, text_key, transcript_key
-from pipeline import CREDENTIALS, eventually
+from pipeline import CREDENTIALS, EMPTY, eventually
 from program import PROJECT, ROOT
 
 
@@ -147,21 +148,59 @@ def test_upload_wait_prints_the_transcript(pipeline, tmp_path):
     assert pipeline.read(text_key(pipeline.outputs["outputPrefix"], "Interview.mp3")).decode() == saved_text
 
 
-def test_a_function_that_cannot_start_leaves_the_upload_in_the_failure_queue_and_redrive_puts_it_through(pipeline, tmp_path):
+def upload_source(pipeline) -> str:
+    """The event source mapping that feeds the upload function from the upload queue."""
+    (mapping,) = pipeline.client("lambda").list_event_source_mappings(FunctionName=pipeline.outputs["functionName"])["EventSourceMappings"]
+    return mapping["UUID"]
+
+
+def test_a_repeated_notification_starts_one_job(drained):
+    pipeline = drained
+    lambda_, sqs = pipeline.client("lambda"), pipeline.client("sqs")
+    lambda_.update_event_source_mapping(UUID=upload_source(pipeline), Enabled=False)
+    pipeline.upload("twice.mp3")
+    (reported,) = eventually(
+        lambda: [m for m in pipeline.messages("uploadQueueUrl") if "Records" in m["Body"]], "the upload's notification"
+    )
+    # SQS delivers at least once: the same notification a second time.
+    sqs.send_message(QueueUrl=pipeline.outputs["uploadQueueUrl"], MessageBody=json.dumps(reported["Body"]))
+    lambda_.update_event_source_mapping(UUID=upload_source(pipeline), Enabled=True)
+
+    wait_for_transcripts(pipeline, "twice.mp3")
+    eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == EMPTY, "empty upload queue")
+
+    assert len(pipeline.job_names()) == 1
+    assert pipeline.queue_depth("deadLetterQueueUrl") == EMPTY
+
+
+def test_a_function_that_cannot_start_keeps_the_uploads_in_the_upload_queue(drained):
+    pipeline = drained
     declared = declared_environment(pipeline, "functionName")
     set_environment(pipeline, "functionName", declared | {"OUTPUT_BUCKET": ""})
     pipeline.upload("talk.ogg")
 
-    (kept,) = eventually(lambda: pipeline.messages("failureQueueUrl"), "event in the failure queue")
-    (record,) = kept["Body"]["requestPayload"]["Records"]
-    assert record["s3"]["object"]["key"] == "talk.ogg"
-    assert pipeline.jobs() == []
+    eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == {"waiting": 0, "in flight": 1}, "upload taken and handed back")
 
-    set_environment(pipeline, "functionName", declared)
-    result = mediactl(pipeline, tmp_path, "redrive", "--stack", pipeline.stack.program.stack)
+    assert pipeline.job_names() == []
+    assert pipeline.queue_depth("deadLetterQueueUrl") == EMPTY
+    assert pipeline.queue_depth("failureQueueUrl") == EMPTY
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("redriven: 1, failed again: 0")
-    wait_for_transcripts(pipeline, "talk.ogg")
-    assert pipeline.transcript_keys() == transcript_files(pipeline, "talk.ogg")
-    assert pipeline.messages("failureQueueUrl") == []
+
+BURST = 200
+
+
+def test_a_burst_of_uploads_starts_every_job_and_dead_letters_nothing(pipeline):
+    keys = [f"burst/{number:03}.wav" for number in range(BURST)]
+    # The first upload on its own: MiniStack starts a process for each completion event that
+    # finds the function busy, so a burst against a cold function would start dozens at once.
+    pipeline.upload(keys[0])
+    wait_for_transcripts(pipeline, keys[0])
+    with ThreadPoolExecutor(max_workers=8) as uploads:
+        list(uploads.map(pipeline.upload, keys[1:]))
+
+    eventually(lambda: len(pipeline.job_names()) == BURST, f"{BURST} jobs", timeout=60)
+    eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == EMPTY, "empty upload queue")
+
+    media = {job["Media"]["MediaFileUri"] for job in pipeline.jobs()}
+    assert media == {f"s3://{pipeline.outputs['inputBucket']}/{key}" for key in keys}
+    assert pipeline.queue_depth("deadLetterQueueUrl") == EMPTY
