@@ -7,7 +7,7 @@ import pytest
 
 import applier
 import ministack
-from pipeline import EMPTY, Pipeline, emulator_clients, eventually
+from pipeline import EMPTY, Pipeline, emulator_clients
 from program import run_program
 
 E2E_DIR = Path(__file__).parent
@@ -64,5 +64,5 @@ def pipeline(deploy, declared) -> Pipeline:
 def drained(pipeline) -> Pipeline:
     """The pipeline once the upload function has taken S3's test messages off the upload queue
     (S3 sends them when the notification is written; the function skips them)."""
-    eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == EMPTY, "empty upload queue after S3's test messages")
+    pipeline.eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == EMPTY, "empty upload queue after S3's test messages")
     return pipeline

@@ -55,6 +55,15 @@ class Pipeline:
     def outputs(self) -> dict:
         return self.stack.outputs
 
+    def eventually(self, check, what: str, timeout: float = WAIT_SECONDS):
+        """`eventually`, failing with what the emulator logged: a function that cannot start, an
+        event source mapping whose batches fail..."""
+        try:
+            return eventually(check, what, timeout)
+        except AssertionError as failure:
+            logged = [line for line in self.server.log.read_text().splitlines() if " ERROR " in line or " WARNING " in line]
+            raise AssertionError("\n".join([str(failure), "MiniStack logged:", *logged[-8:]])) from None
+
     def client(self, service: str):
         return self.stack.client(service)
 

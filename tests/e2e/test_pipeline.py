@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from naming import SUPPORTED_FORMATS, error_key, subtitle_key, text_key, transcript_key
-from pipeline import CREDENTIALS, EMPTY, eventually
+from pipeline import CREDENTIALS, EMPTY
 from program import PROJECT, ROOT
 
 
@@ -23,7 +23,7 @@ def transcript_files(pipeline, media_key: str) -> set[str]:
 
 def wait_for_transcripts(pipeline, *media_keys: str) -> set[str]:
     expected = set().union(*(transcript_files(pipeline, key) for key in media_keys))
-    eventually(lambda: pipeline.transcript_keys() >= expected, f"transcripts of {', '.join(media_keys)}")
+    pipeline.eventually(lambda: pipeline.transcript_keys() >= expected, f"transcripts of {', '.join(media_keys)}")
     return expected
 
 
@@ -73,10 +73,10 @@ def test_a_key_with_spaces_unicode_and_folders_gets_its_transcript(pipeline):
 
 def test_uploading_the_same_key_again_starts_a_second_job(pipeline):
     pipeline.upload("talk.wav", b"first take")
-    eventually(lambda: jobs_of(pipeline, "talk.wav"), "first job")
+    pipeline.eventually(lambda: jobs_of(pipeline, "talk.wav"), "first job")
     pipeline.upload("talk.wav", b"second take")
 
-    jobs = eventually(lambda: len(jobs_of(pipeline, "talk.wav")) == 2 and jobs_of(pipeline, "talk.wav"), "second job")
+    jobs = pipeline.eventually(lambda: len(jobs_of(pipeline, "talk.wav")) == 2 and jobs_of(pipeline, "talk.wav"), "second job")
 
     assert len({job["TranscriptionJobName"] for job in jobs}) == 2
     wait_for_transcripts(pipeline, "talk.wav")
@@ -85,11 +85,11 @@ def test_uploading_the_same_key_again_starts_a_second_job(pipeline):
 def test_media_deleted_before_transcribe_reads_it_gets_an_error_note(pipeline):
     pipeline.server.set_transcription_seconds(0.5)  # time to delete it while the job runs
     pipeline.upload("gone.flac")
-    (job,) = eventually(lambda: jobs_of(pipeline, "gone.flac"), "job for gone.flac")
+    (job,) = pipeline.eventually(lambda: jobs_of(pipeline, "gone.flac"), "job for gone.flac")
     pipeline.client("s3").delete_object(Bucket=pipeline.outputs["inputBucket"], Key="gone.flac")
 
     note_key = error_key(pipeline.outputs["outputPrefix"], "gone.flac")
-    eventually(lambda: note_key in pipeline.transcript_keys(), "error note")
+    pipeline.eventually(lambda: note_key in pipeline.transcript_keys(), "error note")
 
     failed = pipeline.client("transcribe").get_transcription_job(TranscriptionJobName=job["TranscriptionJobName"])["TranscriptionJob"]
     note = json.loads(pipeline.read(note_key))
@@ -159,7 +159,7 @@ def test_a_repeated_notification_starts_one_job(drained):
     lambda_, sqs = pipeline.client("lambda"), pipeline.client("sqs")
     lambda_.update_event_source_mapping(UUID=upload_source(pipeline), Enabled=False)
     pipeline.upload("twice.mp3")
-    (reported,) = eventually(
+    (reported,) = pipeline.eventually(
         lambda: [m for m in pipeline.messages("uploadQueueUrl") if "Records" in m["Body"]], "the upload's notification"
     )
     # SQS delivers at least once: the same notification a second time.
@@ -167,7 +167,7 @@ def test_a_repeated_notification_starts_one_job(drained):
     lambda_.update_event_source_mapping(UUID=upload_source(pipeline), Enabled=True)
 
     wait_for_transcripts(pipeline, "twice.mp3")
-    eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == EMPTY, "empty upload queue")
+    pipeline.eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == EMPTY, "empty upload queue")
 
     assert len(pipeline.job_names()) == 1
     assert pipeline.queue_depth("deadLetterQueueUrl") == EMPTY
@@ -179,7 +179,7 @@ def test_a_function_that_cannot_start_keeps_the_uploads_in_the_upload_queue(drai
     set_environment(pipeline, "functionName", declared | {"OUTPUT_BUCKET": ""})
     pipeline.upload("talk.ogg")
 
-    eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == {"waiting": 0, "in flight": 1}, "upload taken and handed back")
+    pipeline.eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == {"waiting": 0, "in flight": 1}, "upload taken and handed back")
 
     assert pipeline.job_names() == []
     assert pipeline.queue_depth("deadLetterQueueUrl") == EMPTY
@@ -198,8 +198,8 @@ def test_a_burst_of_uploads_starts_every_job_and_dead_letters_nothing(pipeline):
     with ThreadPoolExecutor(max_workers=8) as uploads:
         list(uploads.map(pipeline.upload, keys[1:]))
 
-    eventually(lambda: len(pipeline.job_names()) == BURST, f"{BURST} jobs", timeout=60)
-    eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == EMPTY, "empty upload queue")
+    pipeline.eventually(lambda: len(pipeline.job_names()) == BURST, f"{BURST} jobs", timeout=60)
+    pipeline.eventually(lambda: pipeline.queue_depth("uploadQueueUrl") == EMPTY, "empty upload queue")
 
     media = {job["Media"]["MediaFileUri"] for job in pipeline.jobs()}
     assert media == {f"s3://{pipeline.outputs['inputBucket']}/{key}" for key in keys}
