@@ -101,6 +101,11 @@ def bucket(stack: Emulated, resource: Recorded, take: Inputs) -> None:
     stack.client("s3").create_bucket(Bucket=take.name())
 
 
+def bucket_logging(stack: Emulated, resource: Recorded, take: Inputs) -> None:
+    logging = {"TargetBucket": take("targetBucket"), "TargetPrefix": take("targetPrefix", "")}
+    stack.client("s3").put_bucket_logging(Bucket=take("bucket"), BucketLoggingStatus={"LoggingEnabled": logging})
+
+
 def bucket_notification(stack: Emulated, resource: Recorded, take: Inputs) -> None:
     kinds = {
         "lambdaFunctions": ("LambdaFunctionConfigurations", "lambdaFunctionArn", "LambdaFunctionArn"),
@@ -263,6 +268,7 @@ def topic_subscription(stack: Emulated, resource: Recorded, take: Inputs) -> Non
 
 APPLY = {
     "aws:s3/bucket:Bucket": bucket,
+    "aws:s3/bucketLogging:BucketLogging": bucket_logging,
     "aws:s3/bucketNotification:BucketNotification": bucket_notification,
     "aws:sqs/queue:Queue": queue,
     "aws:sqs/queuePolicy:QueuePolicy": queue_policy,
