@@ -87,6 +87,11 @@ class Settings:
         return naming.job_name_prefix(self.project, self.stack)
 
     @property
+    def metrics_namespace(self) -> str:
+        """The CloudWatch namespace of the functions' own metrics: one per stack."""
+        return f"{self.project}/{self.stack}"
+
+    @property
     def start_rate_per_instance(self) -> float:
         """The pace of one upload-function instance, so that all of them together keep to
         start_rate."""

@@ -54,6 +54,7 @@ class UploadStage(pulumi.ComponentResource):
             "JOB_TAGS": s.job_tags,
             "START_RATE": f"{s.start_rate_per_instance:g}",
             "DEAD_LETTER_QUEUE_URL": args.dead_letter_queue_url,
+            "METRICS_NAMESPACE": s.metrics_namespace,
         }
         statements = [
             # On "*": we could not confirm that these Transcribe actions take resource-level ARNs,

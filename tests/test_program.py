@@ -262,6 +262,7 @@ def test_function_environment_carries_the_settings(program):
     assert env["SUBTITLE_FORMATS"] == expected_subtitles
     assert env["MAX_SPEAKERS"] == {"dev": "0", "prod": "10"}[program.stack]
     assert env["DEAD_LETTER_QUEUE_URL"] == program.outputs["deadLetterQueueUrl"]
+    assert env["METRICS_NAMESPACE"] == f"{PROJECT}/{program.stack}"
 
 
 def test_language_identification_is_passed_to_the_function():

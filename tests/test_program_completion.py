@@ -78,6 +78,7 @@ def test_completion_function_runs_completion_py_with_the_same_failure_capture(pr
         "OUTPUT_BUCKET": program.outputs["outputBucket"],
         "OUTPUT_PREFIX": "transcripts/",
         "JOB_NAME_PREFIX": naming.job_name_prefix(PROJECT, program.stack),
+        "METRICS_NAMESPACE": f"{PROJECT}/{program.stack}",
     }
     config = program.named("completion-handler-async")
     assert config.inputs["destinationConfig"] == {"onFailure": {"destination": program.named("failures-queue").state["arn"]}}
