@@ -26,6 +26,9 @@ START_RATE_MAX = 1000
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # Lambda allows 4 KB for all of a function's environment variables; the others take ~600 bytes.
 JOB_TAGS_MAX = 2048
+# An alarm's period times its evaluation periods may not exceed a day.
+ALARM_PERIOD_MINUTES_MAX = 1440
+BACKLOG_ALARM_MINUTES_MAX = 14 * 24 * 60
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
 
@@ -71,6 +74,14 @@ class Settings:
     output_bucket_name: str
     notify_email: str
     extra_tags: tuple[tuple[str, str], ...]
+    alarm_email: str
+    """Where the alarms are sent (an SNS email subscription); empty: no subscription."""
+    alarm_period_minutes: int
+    """The period over which the queue and function alarms look at their metric."""
+    backlog_alarm_minutes: int
+    """Alarm when the oldest upload waiting in the upload queue is older than this."""
+    failed_jobs_per_hour: int
+    """Alarm when more Transcribe jobs than this fail within an hour."""
 
     @property
     def tags(self) -> dict[str, str]:
@@ -124,6 +135,10 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
         output_bucket_name=config.require("outputBucketName"),
         notify_email=config.require("notifyEmail"),
         extra_tags=_tag_pairs(config.require_object("tags")),
+        alarm_email=config.require("alarmEmail"),
+        alarm_period_minutes=config.require_int("alarmPeriodMinutes"),
+        backlog_alarm_minutes=config.require_int("backlogAlarmMinutes"),
+        failed_jobs_per_hour=config.require_int("failedJobsPerHour"),
     )
     validate(settings)
     return settings
@@ -242,7 +257,25 @@ def _check_tags(s: Settings) -> None:
             raise SettingsError(f"tags.{key} is {value!r}: up to 256 letters, digits, spaces or _.:/=+-@")
 
 
+def _check_alarms(s: Settings) -> None:
+    if s.alarm_email and not _EMAIL.fullmatch(s.alarm_email):
+        raise SettingsError(f"alarmEmail is {s.alarm_email!r}: give one email address, or leave it empty")
+    if not 1 <= s.alarm_period_minutes <= ALARM_PERIOD_MINUTES_MAX:
+        raise SettingsError(
+            f"alarmPeriodMinutes is {s.alarm_period_minutes}: use 1 to {ALARM_PERIOD_MINUTES_MAX} (minutes)"
+        )
+    if not 1 <= s.backlog_alarm_minutes <= BACKLOG_ALARM_MINUTES_MAX:
+        raise SettingsError(
+            f"backlogAlarmMinutes is {s.backlog_alarm_minutes}: use 1 to {BACKLOG_ALARM_MINUTES_MAX}"
+            " (minutes; the upload queue keeps a message 14 days)"
+        )
+    if s.failed_jobs_per_hour < 0:
+        raise SettingsError(
+            f"failedJobsPerHour is {s.failed_jobs_per_hour}: use 0 (alarm on any failed job) or more"
+        )
+
+
 _CHECKS = (
     _check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_start_pace, _check_function,
-    _check_data, _check_tags,
+    _check_data, _check_tags, _check_alarms,
 )  # fmt: skip
