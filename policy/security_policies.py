@@ -69,6 +69,7 @@ DOCUMENT_PROPERTIES = {
     "aws:sqs/queuePolicy:QueuePolicy": ("policy",),
     "aws:sns/topic:Topic": ("policy",),
     "aws:sns/topicPolicy:TopicPolicy": ("policy",),
+    "aws:kms/key:Key": ("policy",),
 }
 
 # Where managed policies are attached, by resource type.
@@ -525,7 +526,7 @@ POLICIES = [
     ResourceValidationPolicy(
         name="iam-no-wildcard-grants",
         description=(
-            "IAM policy documents (identity, trust, bucket, queue and topic policies) allow no `*` or"
+            "IAM policy documents (identity, trust, bucket, queue, topic and KMS key policies) allow no `*` or"
             " `service:*` action, no NotAction, and no S3 action on every resource (`Resource: \"*\"`): each"
             " grant lists the actions the code calls and, for S3, the buckets or key prefixes it needs."
             " Deny statements grant nothing and may use wildcards."

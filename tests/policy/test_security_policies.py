@@ -232,8 +232,9 @@ def test_a_wildcard_grant_is_reported(statement, expected):
         Resource("aws:sqs/queuePolicy:QueuePolicy", "role", {"queueUrl": "q", "policy": document(allow("sqs:*", "*"))}),
         Resource("aws:sns/topicPolicy:TopicPolicy", "role", {"arn": "t", "policy": document(allow("sns:*", "*"))}),
         Resource(POLICY, "role", {"policy": {"Version": "2012-10-17", "Statement": allow("s3:GetObject", "*")}}),
+        Resource("aws:kms/key:Key", "key", {"policy": document(allow("kms:*", "*"))}),
     ],
-    ids=["role-inline", "trust-policy", "role-policy", "queue-policy", "topic-policy", "document-as-object"],
+    ids=["role-inline", "trust-policy", "role-policy", "queue-policy", "topic-policy", "document-as-object", "key-policy"],
 )  # fmt: skip
 def test_every_kind_of_policy_document_is_checked(resource):
     assert [v.urn for v in violations(GRANTS_RULE, resource)] == [resource.urn]
