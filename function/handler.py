@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 import naming
 from common import RETRIES, error_note, shared_settings, utc_seconds
@@ -366,7 +366,7 @@ def hand_back(messages: list[Message], progressed: bool) -> None:
         ]
         try:
             answer = sqs().change_message_visibility_batch(QueueUrl=queue_url(chunk[0].queue_arn), Entries=entries)
-        except (ClientError, ConnectionError, HTTPClientError) as error:
+        except (ClientError, BotoCoreError) as error:
             logger.warning("visibility not changed: %s", error, extra={"outcome": "held"})
             continue
         for failed in answer.get("Failed", []):
@@ -396,7 +396,7 @@ def dead_letter(message: Message, code: str, reason: str) -> bool:
                 "ERROR_MESSAGE": {"DataType": "String", "StringValue": reason[:1024]},
             },
         )
-    except (ClientError, ConnectionError, HTTPClientError, ValueError) as error:
+    except (ClientError, BotoCoreError) as error:
         logger.error("not moved to the dead-letter queue, handed back instead: %s", error,
                      extra={"messageId": message.id, "outcome": "retry"})  # fmt: skip
         return False

@@ -1,6 +1,7 @@
 """The upload handler against moto's S3, SQS and Transcribe: S3-shaped notifications go into a
 moto queue and come to the handler as the batch SQS hands out (see tests/esm.py)."""
 
+import dataclasses
 import json
 import logging
 import urllib.parse
@@ -358,9 +359,14 @@ def test_an_upload_unstarted_for_twelve_days_goes_to_the_dead_letter_queue_befor
     assert dead_letter_codes(pipeline) == ["Expired"] and pipeline.queued() == 0
 
 
-def test_a_message_the_dead_letter_queue_cannot_take_is_handed_back_not_lost(pipeline):
-    pipeline.sqs.delete_queue(QueueUrl=pipeline.dead_letter_queue_url)
-    event, _, failed = (pipeline.send("not json"), pipeline.poll())[1]
+@pytest.mark.parametrize("break_it", ["delete-queue", "no-url"])
+def test_a_message_the_dead_letter_queue_cannot_take_is_handed_back_not_lost(pipeline, break_it):
+    if break_it == "delete-queue":
+        pipeline.sqs.delete_queue(QueueUrl=pipeline.dead_letter_queue_url)
+    else:
+        pipeline.handler.SETTINGS = dataclasses.replace(pipeline.handler.SETTINGS, dead_letter_queue_url="")
+    pipeline.send("not json")
+    event, response, failed = pipeline.poll()
     assert failed == {event["Records"][0]["messageId"]}
     assert pipeline.queued() == 1
 
