@@ -154,10 +154,10 @@ def test_the_pack_runs_every_policy_as_mandatory(monkeypatch):
 
 
 def test_every_policy_is_mandatory_and_named_once():
-    """Nine policies for the eight rules: runtime and failure destination are checked apart, the
+    """Ten policies for the nine rules: runtime and failure destination are checked apart, the
     first on each function, the second across the stack."""
     names = [policy.name for policy in rules.POLICIES]
-    assert len(set(names)) == len(names) == 9
+    assert len(set(names)) == len(names) == 10
     for policy in rules.POLICIES:
         assert isinstance(policy, (ResourceValidationPolicy, StackValidationPolicy))
         assert policy.enforcement_level is EnforcementLevel.MANDATORY, policy.name
