@@ -27,7 +27,8 @@ class Metrics:
     def __init__(self, namespace: str, stage: str, write=None):
         self.namespace = namespace or DEFAULT_NAMESPACE
         self.stage = stage
-        self._write = write or _print_line
+        self.write = write
+        """Where the lines go; None: `emit`, looked up at each flush (a benchmark silences it)."""
         self._values: dict[str, float] = {}
         self._units: dict[str, str] = {}
         self._split: dict[str, tuple[str, str]] = {}
@@ -64,9 +65,9 @@ class Metrics:
         document = self.document(int(time.time() * 1000))
         self._values, self._units, self._split = {}, {}, {}
         if document is not None:
-            self._write(json.dumps(document, separators=(",", ":")))
+            (self.write or emit)(json.dumps(document, separators=(",", ":")))
 
 
-def _print_line(line: str) -> None:
+def emit(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
