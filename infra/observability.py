@@ -9,10 +9,10 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.access import document
-from infra.dashboard import HOUR, DashboardSources, dashboard_body
+from infra.alarms import alarms
+from infra.dashboard import DashboardSources, dashboard_body
 from infra.settings import Settings
 
-RUNBOOK = "see the README, Operating it"
 # The AWS-managed SNS key does not let CloudWatch publish, so the alarm topic has a key of its
 # own. The account's administrators manage it (the statement the KMS console proposes, without
 # kms:*); CloudWatch may only use it.
@@ -33,55 +33,6 @@ class ObservabilityArgs:
     failure_queue_name: pulumi.Input[str]
     functions: dict[str, pulumi.Input[str]]
     """Stage ('upload', 'completion') -> function name."""
-
-
-@dataclass
-class Alarm:
-    role: str
-    """The alarm's resource is named '<component>-<role>'."""
-    description: str
-    namespace: str
-    metric: str
-    dimensions: dict[str, pulumi.Input[str]]
-    statistic: str
-    threshold: float
-    period: int
-
-
-def alarms(args: ObservabilityArgs) -> list[Alarm]:
-    """What the stack alarms on: each alarm fires when its metric is above the threshold for one
-    period."""
-    s = args.settings
-    period = s.alarm_period_minutes * 60
-
-    def queue_holds(role: str, queue: pulumi.Input[str], what: str) -> Alarm:
-        description = f"The {what} holds messages: {RUNBOOK}."
-        return Alarm(role, description, "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue}, "Maximum", 0, period)
-
-    found = [
-        queue_holds("dead-letters", args.dead_letter_queue_name, "upload dead-letter queue (uploads that will never start)"),
-        queue_holds("failures", args.failure_queue_name, "failure queue (job ends the completion function could not record)"),
-        Alarm(
-            "backlog-age",
-            f"An upload has waited in the upload queue over {s.backlog_alarm_minutes} minutes: {RUNBOOK}.",
-            "AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": args.upload_queue_name}, "Maximum",
-            s.backlog_alarm_minutes * 60, period,
-        ),  # fmt: skip
-        Alarm(
-            "failed-jobs",
-            f"More than {s.failed_jobs_per_hour} Transcribe jobs failed within an hour: {RUNBOOK}.",
-            s.metrics_namespace, "JobsFailed", {"Stage": "completion"}, "Sum", s.failed_jobs_per_hour, HOUR,
-        ),  # fmt: skip
-    ]
-    for stage, function in args.functions.items():
-        for metric, what in (("Errors", "failed"), ("Throttles", "was throttled by Lambda")):
-            found.append(
-                Alarm(
-                    f"{stage}-{metric.lower()}", f"The {stage} function {what}: {RUNBOOK}.",
-                    "AWS/Lambda", metric, {"FunctionName": function}, "Sum", 0, period,
-                )  # fmt: skip
-            )
-    return found
 
 
 class Observability(pulumi.ComponentResource):
@@ -109,7 +60,7 @@ class Observability(pulumi.ComponentResource):
         if s.alarm_email:
             aws.sns.TopicSubscription(f"{name}-alarm-email", topic=topic.arn, protocol="email", endpoint=s.alarm_email, opts=child)
 
-        for alarm in alarms(args):
+        for alarm in alarms(s, args.upload_queue_name, args.dead_letter_queue_name, args.failure_queue_name, args.functions):
             aws.cloudwatch.MetricAlarm(
                 f"{name}-{alarm.role}",
                 alarm_description=alarm.description,
