@@ -98,9 +98,12 @@ def test_every_alarm_announces_trouble_and_recovery_on_the_encrypted_alarm_topic
     assert program.outputs["alarmTopicArn"] == topic.state["arn"]
 
 
-def test_alarm_email_subscribes_to_the_topic_only_when_set(program):
+def test_without_alarm_email_the_topic_has_no_subscription(program):
     assert program.of_type("aws:sns/topicSubscription:TopicSubscription") == []
-    told = run_program(program.stack, {"alarmEmail": "ops@example.com"})
+
+
+def test_alarm_email_subscribes_to_the_alarm_topic():
+    told = run_program("prod", {"alarmEmail": "ops@example.com"})
     (subscription,) = told.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert subscription.name == "observability-alarm-email"
     assert subscription.inputs["endpoint"] == "ops@example.com" and subscription.inputs["protocol"] == "email"
