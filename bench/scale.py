@@ -211,6 +211,9 @@ def _worker_start() -> None:
     use_repository()
     use_fake_aws()
     logging.disable(logging.INFO)  # the handler's log line per record: half a million lines here
+    import metrics
+
+    metrics.emit = lambda line: None  # and its metrics line per invocation, printed
     import bench.sim_queue  # noqa: F401 - boto3 and botocore, imported before the first run
 
 

@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 import naming
 import readable
 from common import RETRIES, error_note, shared_settings, utc_seconds
+from metrics import NO_UNIT, Metrics
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
@@ -68,6 +69,18 @@ SETTINGS = Settings.from_environ(os.environ)
 transcribe = boto3.client("transcribe", config=RETRIES)
 s3 = boto3.client("s3", config=RETRIES)
 sns = boto3.client("sns", config=RETRIES)
+# What an invocation counts, written as one metrics line at its end.
+metrics = Metrics(os.environ.get("METRICS_NAMESPACE", ""), "completion")
+
+# Transcribe's failure reasons, by what the user can do about them: the first class whose words
+# the reason holds (in lower case); "other" when none does.
+FAILURE_CLASSES = (
+    ("access", ("access", "permission", "denied", "role")),
+    ("language", ("language",)),
+    ("quota", ("limit", "quota", "throttl")),
+    ("internal", ("internal",)),
+    ("media", ("format", "sample rate", "corrupt", "codec", "too long", "too short", "duration", "size", "media")),
+)
 
 
 class BadEvent(ValueError):
@@ -89,6 +102,13 @@ class JobEnd:
 
 
 def lambda_handler(event, context):
+    try:
+        return handle_event(event)
+    finally:
+        metrics.flush()
+
+
+def handle_event(event):
     end = job_end_of(event)
     if end.status not in END_STATES:
         _log(f"skipped: status {end.status} is not an end state", end.job_name, outcome="skipped")
@@ -175,6 +195,9 @@ def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Se
         ContentType="text/plain; charset=utf-8",
     )
     _log("text transcript written", job_name, media_key, outcome="transcribed")
+    metrics.add("JobsCompleted")
+    if (seconds := readable.duration_of(results)) is not None:
+        metrics.add("TranscriptMinutes", seconds / 60, unit=NO_UNIT)
 
     if settings.topic_arn:
         subtitle_formats = job.get("Subtitles", {}).get("Formats", [])
@@ -211,6 +234,7 @@ def record_failure(job: dict, end: JobEnd, media_bucket: str, media_key: str, se
         ContentType="application/json",
     )
     _log("failure recorded: " + reason, job_name, media_key, outcome="failed", level=logging.WARNING)
+    metrics.add("JobsFailed", by=("FailureClass", failure_class(reason)))
 
     if settings.topic_arn:
         publish(
@@ -221,6 +245,12 @@ def record_failure(job: dict, end: JobEnd, media_bucket: str, media_key: str, se
         )
         _log("notification sent", job_name, media_key, outcome="notified")
     return "failure-recorded"
+
+
+def failure_class(reason: str) -> str:
+    """access, media, language, quota, internal or other: what kind of failure a reason tells."""
+    text = reason.lower()
+    return next((name for name, words in FAILURE_CLASSES if any(word in text for word in words)), "other")
 
 
 def transcript_key_of(job: dict, settings: Settings, media_key: str) -> str:

@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTT
 
 import naming
 from common import RETRIES, error_note, shared_settings, utc_seconds
+from metrics import Metrics
 from pace import Pacer, backoff
 
 logger = logging.getLogger(__name__)
@@ -184,6 +185,10 @@ transcribe = boto3.client("transcribe", config=TRANSCRIBE_CALLS)
 clock = time
 # One pace per function instance: it lasts across the invocations the instance serves.
 pacer = Pacer(SETTINGS.start_rate)
+# What an invocation counts, written as one metrics line at its end.
+metrics = Metrics(os.environ.get("METRICS_NAMESPACE", ""), "upload")
+# The outcomes of an upload that are counted, and under which metric.
+OUTCOME_METRICS = {"started": "JobsStarted", "duplicate": "Duplicates", "rejected": "RejectedMedia", "held": "BackPressureRetries"}
 
 
 @functools.cache
@@ -248,6 +253,13 @@ class Message:
 
 
 def lambda_handler(event, context):
+    try:
+        return handle_batch(event, context)
+    finally:
+        metrics.flush()
+
+
+def handle_batch(event, context):
     deadline = Deadline.of(context)
     messages = []
     for sqs_record in sqs_records_of(event):
@@ -257,6 +269,8 @@ def lambda_handler(event, context):
         except BadRecord as error:
             message.unreadable = str(error)
         messages.append(message)
+    # Counted at a message's first receive only, so that a message handed back is not counted again.
+    metrics.add("UploadsReceived", sum(len(m.uploads) for m in messages if m.receive_count == 1))
     progressed = start_uploads(messages, deadline)
     failures = settle(messages, progressed)
     return {"batchItemFailures": [{"itemIdentifier": message.id} for message in failures]}
@@ -394,6 +408,7 @@ def hand_back(messages: list[Message], progressed: bool) -> None:
             continue
         for failed in answer.get("Failed", []):
             logger.warning("visibility not changed: %s", failed.get("Message"), extra={"outcome": "held"})
+    metrics.add("MessagesHandedBack", len(messages))
     for message in messages:
         logger.info("handed back to the upload queue", extra={
             "messageId": message.id, "outcome": "retry", "receiveCount": message.receive_count,
@@ -423,6 +438,7 @@ def dead_letter(message: Message, code: str, reason: str) -> bool:
                      extra={"messageId": message.id, "outcome": "retry"})  # fmt: skip
         return False
     logger.error("moved to the dead-letter queue: %s", reason, extra={"messageId": message.id, "outcome": "dead-lettered", "error": code})
+    metrics.add("MessagesDeadLettered")
     return True
 
 
@@ -585,3 +601,5 @@ def write_error(s3, settings: Settings, upload: Upload, job_name: str, reason: s
 
 def _log(message: str, key: str, job_name: str | None = None, *, outcome: str, level=logging.INFO) -> None:
     logger.log(level, message, extra={"key": key, "jobName": job_name, "outcome": outcome})
+    if outcome in OUTCOME_METRICS:
+        metrics.add(OUTCOME_METRICS[outcome])

@@ -75,6 +75,7 @@ class CompletionStage(pulumi.ComponentResource):
             "OUTPUT_BUCKET": args.output_bucket_name,
             "OUTPUT_PREFIX": s.output_prefix,
             "JOB_NAME_PREFIX": s.job_name_prefix,
+            "METRICS_NAMESPACE": s.metrics_namespace,
         }
         self.topic_arn = None
         if s.notify_email:

@@ -39,6 +39,9 @@ START_CONCURRENCY_RANGE = (2, 1000)
 START_RATE_MAX = 1000
 # Lambda allows 4 KB for all of a function's environment variables; the others take ~600 bytes.
 JOB_TAGS_MAX = 2048
+# An alarm's period times its evaluation periods may not exceed a day.
+ALARM_PERIOD_MINUTES_MAX = 1440
+BACKLOG_ALARM_MINUTES_MAX = 14 * 24 * 60
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
 # Transcribe's batch PII redaction: US English and US Spanish, and since 2026-05-01 (the
@@ -117,6 +120,14 @@ class Settings:
     """'off', 'redacted' or 'redacted_and_unredacted'."""
     pii_entity_types: tuple[str, ...]
     """The PII types to redact; empty: all."""
+    alarm_email: str
+    """Where the alarms are sent (an SNS email subscription); empty: no subscription."""
+    alarm_period_minutes: int
+    """The period over which the queue and function alarms look at their metric."""
+    backlog_alarm_minutes: int
+    """Alarm when the oldest upload waiting in the upload queue is older than this."""
+    failed_jobs_per_hour: int
+    """Alarm when more Transcribe jobs than this fail within an hour."""
 
     @property
     def vocabulary_languages(self) -> tuple[str, ...]:
@@ -147,6 +158,11 @@ class Settings:
     @property
     def job_name_prefix(self) -> str:
         return naming.job_name_prefix(self.project, self.stack)
+
+    @property
+    def metrics_namespace(self) -> str:
+        """The CloudWatch namespace of the functions' own metrics: one per stack."""
+        return f"{self.project}/{self.stack}"
 
     @property
     def start_rate_per_instance(self) -> float:
@@ -189,6 +205,10 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
         channel_identification=config.require_bool("channelIdentification"),
         redact_pii=config.require("redactPii"),
         pii_entity_types=tuple(config.require_object("piiEntityTypes")),
+        alarm_email=config.require("alarmEmail"),
+        alarm_period_minutes=config.require_int("alarmPeriodMinutes"),
+        backlog_alarm_minutes=config.require_int("backlogAlarmMinutes"),
+        failed_jobs_per_hour=config.require_int("failedJobsPerHour"),
     )
     validate(settings)
     return settings
@@ -422,9 +442,26 @@ def _check_redaction(s: Settings) -> None:
         )
     if unknown := [t for t in s.pii_entity_types if t not in pii_entity_types()]:
         raise SettingsError(f"piiEntityTypes has {unknown}: use types Transcribe knows, such as NAME, SSN, EMAIL, or ALL")
+def _check_alarms(s: Settings) -> None:
+    if s.alarm_email and not _EMAIL.fullmatch(s.alarm_email):
+        raise SettingsError(f"alarmEmail is {s.alarm_email!r}: give one email address, or leave it empty")
+    if not 1 <= s.alarm_period_minutes <= ALARM_PERIOD_MINUTES_MAX:
+        raise SettingsError(
+            f"alarmPeriodMinutes is {s.alarm_period_minutes}: use 1 to {ALARM_PERIOD_MINUTES_MAX} (minutes)"
+        )
+    if not 1 <= s.backlog_alarm_minutes <= BACKLOG_ALARM_MINUTES_MAX:
+        raise SettingsError(
+            f"backlogAlarmMinutes is {s.backlog_alarm_minutes}: use 1 to {BACKLOG_ALARM_MINUTES_MAX}"
+            " (minutes; the upload queue keeps a message 14 days)"
+        )
+    if s.failed_jobs_per_hour < 0:
+        raise SettingsError(
+            f"failedJobsPerHour is {s.failed_jobs_per_hour}: use 0 (alarm on any failed job) or more"
+        )
 
 
 _CHECKS = (
     _check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_start_pace, _check_function,
     _check_data, _check_tags, _check_vocabulary, _check_vocabulary_filter, _check_redaction,
+    _check_data, _check_tags, _check_alarms,
 )  # fmt: skip

@@ -57,6 +57,7 @@ class UploadStage(pulumi.ComponentResource):
             "START_RATE": f"{s.start_rate_per_instance:g}",
             "DEAD_LETTER_QUEUE_URL": args.dead_letter_queue_url,
             **args.options_environment,
+            "METRICS_NAMESPACE": s.metrics_namespace,
         }
         statements = [
             # On "*": the Service Authorization Reference lists no resource type for these two

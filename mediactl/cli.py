@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from function import naming
-from mediactl import jobs, redrive, stack, transcripts, uploads
+from mediactl import jobs, redrive, stack, status, transcripts, uploads
 from mediactl.aws import Clients, describe_aws_error, is_aws_error
 from mediactl.errors import EXIT_FAILURE, EXIT_INTERRUPTED, BadInput, Interrupted, ToolError
 from mediactl.follow import follow_upload
@@ -339,6 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     redrive_command.add_argument("--stack", required=True, metavar="NAME", help="the Pulumi stack")
     redrive_command.set_defaults(run=run_redrive)
+    status.add_parser(commands)
     return parser
 
 

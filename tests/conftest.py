@@ -88,6 +88,7 @@ def handler_env(monkeypatch):
         "LANGUAGE_CODE": "en-US",
         "JOB_NAME_PREFIX": "transcribe-pipeline-test-abc123-",
         "JOB_TAGS": '{"project": "transcribe-pipeline", "stack": "test"}',
+        "METRICS_NAMESPACE": "transcribe-pipeline/test",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

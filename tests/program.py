@@ -83,6 +83,9 @@ COMPUTED = {
     "aws:cloudwatch/logGroup:LogGroup": {"name": "{name}", "arn": "arn:aws:logs:{region}:{account}:log-group:{name}"},
     "aws:cloudwatch/eventRule:EventRule": {"name": "{name}", "arn": "arn:aws:events:{region}:{account}:rule/{name}"},
     "aws:sns/topic:Topic": {"name": "{name}", "arn": "arn:aws:sns:{region}:{account}:{name}"},
+    "aws:kms/key:Key": {"keyId": "{name}", "arn": "arn:aws:kms:{region}:{account}:key/{name}"},
+    "aws:cloudwatch/metricAlarm:MetricAlarm": {"name": "{name}", "arn": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}"},
+    "aws:cloudwatch/dashboard:Dashboard": {"dashboardArn": "arn:aws:cloudwatch::{account}:dashboard/{name}"},
 }
 
 

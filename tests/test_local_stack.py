@@ -10,15 +10,18 @@ ENDPOINT_KEYS = {
     "sqs": {"sqs"},
     "lambda": {"lambda"},
     "iam": {"iam"},
-    "cloudwatch": {"cloudwatchlogs", "cloudwatchevents"},
+    "cloudwatch": {"cloudwatchlogs", "cloudwatchevents", "cloudwatch"},
     "sns": {"sns"},
+    "kms": {"kms"},
+    "transcribe": {"transcribe"},
 }
 # The program asks STS who the caller is (aws.get_caller_identity).
 CALLED = {"sts"}
 
 
 def test_the_local_stack_sends_every_service_the_program_uses_to_one_local_endpoint():
-    program = run_program("local", {"notifyEmail": "someone@example.com"})  # with the optional topic
+    # With the optional topic and vocabulary.
+    program = run_program("local", {"notifyEmail": "someone@example.com", "vocabulary": ["Pulumi"]})
     (endpoints,) = json.loads(program.config["aws:endpoints"])
     modules = {resource.type.split(":")[1].split("/")[0] for resource in program.resources if resource.type.startswith("aws:")}
 

@@ -165,7 +165,7 @@ INVALID_OPTIONS = [
     ({"vocabulary": [f"Term-{'x' * 200}" for _ in range(250)]}, "vocabulary takes 51500 bytes: Transcribe allows 50 KB"),
     ({"vocabulary": ["Los-Angeles"], "vocabularyFile": TABLE_FILE}, "vocabulary and vocabularyFile are both set"),
     ({"vocabularyFile": "../outside.txt"}, "vocabularyFile is '../outside.txt': give the path of a table file inside this repository"),
-    ({"vocabularyFile": "README.md"}, "vocabularyFile 'README.md' is not a vocabulary table"),
+    ({"vocabularyFile": "pytest.ini"}, "vocabularyFile 'pytest.ini' is not a vocabulary table"),
     ({"vocabulary": ["Los-Angeles"], "languageCode": "auto"}, "list the 2 to 5 languages"),
     ({"vocabularyFilterWords": ["bad word"]}, "vocabularyFilterWords has the word 'bad word'"),
     ({"vocabularyFilterMethod": "hide"}, "vocabularyFilterMethod is 'hide': use 'mask', 'remove' or 'tag'"),
