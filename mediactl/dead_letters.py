@@ -99,7 +99,8 @@ def move_back(sqs, dead_letters: Queue, upload_queue: Queue, on_progress) -> Mov
 
 def unsupported(error: ClientError) -> bool:
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return error_code(error) in UNSUPPORTED_CODES or status == 501
+    # SQS answers query-compatible codes: `AWS.SimpleQueueService.UnsupportedOperation`.
+    return error_code(error).removeprefix("AWS.SimpleQueueService.") in UNSUPPORTED_CODES or status == 501
 
 
 def running_task(sqs, dead_letters: Queue) -> dict | None:
@@ -147,9 +148,13 @@ def move_by_hand(sqs, dead_letters: Queue, upload_queue: Queue, on_progress) -> 
     while messages := sqs.receive_message(
         QueueUrl=dead_letters.url, MaxNumberOfMessages=SQS_BATCH, VisibilityTimeout=PEEK_VISIBILITY
     ).get("Messages", []):
-        for message in messages:
-            sqs.send_message(QueueUrl=upload_queue.url, MessageBody=message["Body"])
-            sqs.delete_message(QueueUrl=dead_letters.url, ReceiptHandle=message["ReceiptHandle"])
-            moved += 1
-            on_progress(moved, max(to_move, moved))
+        pending = [message["ReceiptHandle"] for message in messages]
+        try:
+            for message in messages:
+                sqs.send_message(QueueUrl=upload_queue.url, MessageBody=message["Body"])
+                sqs.delete_message(QueueUrl=dead_letters.url, ReceiptHandle=pending.pop(0))
+                moved += 1
+                on_progress(moved, max(to_move, moved))
+        finally:
+            make_visible(sqs, dead_letters.url, pending)
     return Moved(moved, max(to_move, moved), "by hand: this endpoint has no SQS message move tasks")

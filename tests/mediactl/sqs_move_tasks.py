@@ -42,6 +42,7 @@ class MoveTask:
     started: int = field(default_factory=lambda: int(time.time() * 1000))
     moved: int = 0
     status: str = "RUNNING"
+    failure_reason: str | None = None
 
     def entry(self) -> dict:
         entry = {
@@ -56,6 +57,8 @@ class MoveTask:
             entry["MaxNumberOfMessagesPerSecond"] = self.rate
         if self.status == "RUNNING":
             entry["TaskHandle"] = self.handle
+        if self.status == "FAILED" and self.failure_reason:
+            entry["FailureReason"] = self.failure_reason
         return entry
 
 

@@ -1,0 +1,145 @@
+"""`redrive`, the upload dead-letter queue: why each message is there, then back to the upload queue
+with SQS's message move task (moto lacks it: `move_tasks` adds it as AWS documents it).
+
+The messages come from moto: S3's own notifications of uploads to the upload queue, dead-lettered
+by SQS's redrive policy or by a stand-in of the upload function that does what it does (the same
+body to the DLQ with ERROR_CODE and ERROR_MESSAGE).
+"""
+
+import json
+
+import boto3
+import pytest
+from moto.sqs.exceptions import InvalidParameterValue
+from moto.sqs.responses import SQSResponse
+
+from mediactl import jobs
+from mediactl_fakes import (
+    dead_letter_as_the_function_does,
+    notify_upload_queue,
+    queue_bodies,
+    receive_until_dead_lettered,
+    upload_messages,
+)
+
+
+def arn(queue_url: str) -> str:
+    return boto3.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def keys_in(bodies: list[str]) -> list[str]:
+    return sorted(record["s3"]["object"]["key"] for body in bodies for record in json.loads(body)["Records"])
+
+
+@pytest.fixture
+def dead_lettered(pipeline, s3) -> list[str]:
+    """Three uploads in the dead-letter queue: two given up by the function, one by SQS."""
+    notify_upload_queue(pipeline)
+    for key in ("a.mp3", "b.mp3"):
+        s3.put_object(Bucket=pipeline.input_bucket, Key=key, Body=b"ID3")
+    for message in upload_messages(pipeline):
+        dead_letter_as_the_function_does(pipeline, message, "BadRequestException", "The media format is not supported.")
+    s3.put_object(Bucket=pipeline.input_bucket, Key="c.mp3", Body=b"ID3")
+    receive_until_dead_lettered(pipeline)
+    bodies = queue_bodies(pipeline.dead_letter_queue_url)
+    assert keys_in(bodies) == ["a.mp3", "b.mp3", "c.mp3"] and queue_bodies(pipeline.upload_queue_url) == []
+    return bodies
+
+
+def test_redrive_says_why_then_moves_the_dead_letters_back_with_a_move_task(run, pipeline, dead_lettered, move_tasks, functions, pauses):
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 0, result.err
+    assert move_tasks.started == [
+        {"SourceArn": arn(pipeline.dead_letter_queue_url), "DestinationArn": arn(pipeline.upload_queue_url), "MaxNumberOfMessagesPerSecond": None}
+    ]
+    assert queue_bodies(pipeline.upload_queue_url) == dead_lettered
+    assert queue_bodies(pipeline.dead_letter_queue_url) == []
+    assert result.out.splitlines()[:4] == [
+        "dead-letter queue: 3 messages; dead-lettered because:",
+        f"  2 × BadRequestException: The media format is not supported. ({pipeline.input_bucket}/a.mp3, {pipeline.input_bucket}/b.mp3)",
+        f"  1 × received too often without success (no reason recorded: see the upload function's log) ({pipeline.input_bucket}/c.mp3)",
+        "dead-letter queue: moved 3 of 3 messages to the upload queue (SQS message move task)",
+    ]
+    # The task moves 2 messages per look: the tool followed it until it completed.
+    assert len(pauses) == 2
+    assert functions.calls == []
+
+
+def test_an_empty_dead_letter_queue_starts_no_task(run, pipeline, move_tasks, functions):
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 0, result.err
+    assert move_tasks.started == []
+    assert result.out.startswith("dead-letter queue: empty\n")
+
+
+def test_a_task_already_running_is_followed_rather_than_a_second_one_started(run, pipeline, dead_lettered, move_tasks, functions, pauses, sqs):
+    sqs.start_message_move_task(SourceArn=arn(pipeline.dead_letter_queue_url), DestinationArn=arn(pipeline.upload_queue_url))
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 0, result.err
+    assert len(move_tasks.started) == 1
+    assert queue_bodies(pipeline.upload_queue_url) == dead_lettered
+
+
+def test_a_task_that_fails_is_one_line_and_exit_1(run, pipeline, dead_lettered, move_tasks, functions, pauses, monkeypatch):
+    def fail(task):
+        task.status = "FAILED"
+        task.failure_reason = "AWS.SimpleQueueService.NonExistentQueue"
+
+    monkeypatch.setattr(move_tasks, "advance", fail)
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 1
+    assert (
+        "mediactl: error: the message move task of the dead-letter queue ended FAILED:"
+        " AWS.SimpleQueueService.NonExistentQueue after moving 0 of 3 messages\n"
+    ) in result.err
+    assert "failure queue: redriven: 0" in result.out
+
+
+def test_without_move_tasks_each_message_is_sent_then_deleted(run, pipeline, dead_lettered, no_move_tasks, functions):
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 0, result.err
+    assert queue_bodies(pipeline.upload_queue_url) == dead_lettered
+    assert queue_bodies(pipeline.dead_letter_queue_url) == []
+    assert "moved 3 of 3 messages to the upload queue (by hand: this endpoint has no SQS message move tasks)" in result.out
+
+
+def test_without_move_tasks_a_message_that_cannot_be_sent_stays_in_the_dead_letter_queue(run, pipeline, dead_lettered, no_move_tasks, functions, monkeypatch):
+    send = SQSResponse.send_message
+
+    def refuse_b(response):
+        if "b.mp3" in response._get_param("MessageBody"):
+            raise InvalidParameterValue("injected: the queue refused the message")
+        return send(response)
+
+    monkeypatch.setattr(SQSResponse, "send_message", refuse_b)
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 1
+    assert "SendMessage failed: InvalidParameterValue: injected: the queue refused the message" in result.err
+    left, moved = queue_bodies(pipeline.dead_letter_queue_url), queue_bodies(pipeline.upload_queue_url)
+    assert "b.mp3" in keys_in(left)
+    # Nothing lost, nothing in both queues.
+    assert sorted(left + moved) == dead_lettered
+
+
+def test_ctrl_c_while_following_the_task_says_it_goes_on(run, pipeline, dead_lettered, move_tasks, functions, monkeypatch):
+    def interrupt(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(jobs, "pause", interrupt)
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 130
+    assert result.err.strip() == (
+        "mediactl: error: stopped following the move; an SQS move task goes on by itself"
+        f" (`aws sqs list-message-move-tasks --source-arn {arn(pipeline.dead_letter_queue_url)}`)"
+    )
