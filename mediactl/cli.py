@@ -129,7 +129,9 @@ def follow_uploads(clients, target: Target, done: list, out_dir: Path) -> int:
     for uploaded in done:
         key = uploaded.media.key
         with err.status(Text(f"{key}: looking for its transcription job")) as spinner:
-            outcome = follow_upload(clients, target, uploaded, out_dir, lambda status: spinner.update(Text(f"{key}: {status}")))
+            outcome = follow_upload(
+                clients, target, uploaded, out_dir, lambda status: spinner.update(Text(f"{key}: {status}")), note
+            )
         if outcome.failure:
             failures += 1
             report_error(f"transcription of {key} failed: {outcome.failure}")

@@ -45,6 +45,8 @@ class Uploaded:
     bucket: str
     # S3's time for the object: its transcription job is created after it.
     last_modified: datetime
+    # As S3's notification gives it: without quotes.
+    etag: str = ""
 
     @property
     def uri(self) -> str:
@@ -135,5 +137,5 @@ def upload_files(s3, files: list[MediaFile], bucket: str, console: Console) -> l
                 Callback=lambda sent, task=task: progress.advance(task, sent),
             )
             head = s3.head_object(Bucket=bucket, Key=media.key)
-            uploaded.append(Uploaded(media, bucket, head["LastModified"]))
+            uploaded.append(Uploaded(media, bucket, head["LastModified"], head["ETag"].strip('"')))
     return uploaded

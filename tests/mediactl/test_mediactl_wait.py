@@ -8,11 +8,19 @@ successive GetTranscriptionJob calls.
 import json
 from datetime import timedelta
 
+import boto3
 import pytest
 
 from function import naming
 from mediactl import jobs
-from mediactl_fakes import moto_job, start_job, uploads_of
+from mediactl_fakes import (
+    dead_letter_as_the_function_does,
+    moto_job,
+    notify_upload_queue,
+    start_job,
+    upload_messages,
+    uploads_of,
+)
 
 
 def error_lines(result) -> list[str]:
@@ -142,3 +150,80 @@ def test_wait_follows_the_job_of_this_upload_not_an_older_one_of_the_same_key(ru
 
     assert result.code == 0, result.err
     assert f"talk.mp3: COMPLETED (job {started[0]})" in result.out
+
+
+class EventSourceMapping:
+    """Plays Lambda's poller of the upload queue and the upload function: once `after` seconds of
+    the tool's waits have passed, it receives the queue's messages (S3's own notifications) and
+    starts their jobs, or gives them up to the dead-letter queue with a reason."""
+
+    def __init__(self, pipeline, after: float, dead_letter: tuple[str, str] | None = None):
+        self.pipeline, self.after, self.dead_letter = pipeline, after, dead_letter
+        self.waited = 0.0
+        self.started: list[str] = []
+        self.backlog_seen: list[int] = []
+
+    def pause(self, seconds: float) -> None:
+        self.waited += seconds
+        attributes = boto3.client("sqs").get_queue_attributes(
+            QueueUrl=self.pipeline.upload_queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        self.backlog_seen.append(int(attributes["ApproximateNumberOfMessages"]))
+        if self.waited < self.after:
+            return
+        for message in upload_messages(self.pipeline):
+            if self.dead_letter:
+                dead_letter_as_the_function_does(self.pipeline, message, *self.dead_letter)
+                continue
+            self.started += [start_job(self.pipeline, key, etag) for key, etag in uploads_of(json.loads(message["Body"]))]
+            boto3.client("sqs").delete_message(QueueUrl=self.pipeline.upload_queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def queued(pipeline):
+    notify_upload_queue(pipeline)
+    return pipeline
+
+
+def test_wait_keeps_waiting_while_the_upload_is_in_the_queue_past_the_start_timeout(run, queued, monkeypatch, talk, tmp_path):
+    backlog = EventSourceMapping(queued, after=2 * jobs.START_TIMEOUT)
+    monkeypatch.setattr(jobs, "pause", backlog.pause)
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.err
+    assert backlog.waited >= 2 * jobs.START_TIMEOUT
+    assert backlog.backlog_seen[0] == 1
+    assert "talk.mp3: waiting in the upload queue (1 message queued or in progress); a bulk upload's backlog may take hours" in result.err
+    assert f"talk.mp3: COMPLETED (job {backlog.started[0]})" in result.out
+
+
+def test_wait_fails_with_the_reason_when_the_upload_went_to_the_dead_letter_queue(run, queued, monkeypatch, talk, tmp_path):
+    mapping = EventSourceMapping(queued, after=10, dead_letter=("BadRequestException", "The media format is not supported."))
+    monkeypatch.setattr(jobs, "pause", mapping.pause)
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 1
+    assert error_lines(result) == [
+        "mediactl: error: transcription of talk.mp3 failed: its upload went to the dead-letter queue:"
+        " BadRequestException: The media format is not supported.; once the cause is fixed,"
+        " `python -m mediactl redrive --stack dev` moves it back to the upload queue"
+    ]
+    assert mapping.waited < jobs.START_TIMEOUT
+
+
+def test_an_older_dead_letter_of_the_same_key_does_not_fail_the_wait(run, queued, monkeypatch, s3, talk, tmp_path):
+    s3.put_object(Bucket=queued.input_bucket, Key="talk.mp3", Body=talk.read_bytes())
+    [older] = upload_messages(queued)
+    body = json.loads(older["Body"])
+    body["Records"][0]["eventTime"] = "2020-01-01T00:00:00.000Z"
+    dead_letter_as_the_function_does(queued, {**older, "Body": json.dumps(body)}, "BadRequestException", "old")
+    mapping = EventSourceMapping(queued, after=10)
+    monkeypatch.setattr(jobs, "pause", mapping.pause)
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.err
+    assert f"talk.mp3: COMPLETED (job {mapping.started[0]})" in result.out
+
