@@ -83,8 +83,11 @@ UPLOAD_INSTEAD = "name the bucket with --bucket"
 
 
 def run_upload(args) -> int:
+    prefix = uploads.checked_prefix(args.prefix)
+    if prefix != args.prefix:
+        note(f"--prefix {args.prefix!r} becomes {prefix!r}: a prefix is a folder, so the file names go under it")
     target = upload_target(args)
-    files = uploads.checked_files(args.paths, target.key_prefix, args.prefix)
+    files = uploads.checked_files(args.paths, target.key_prefix, prefix)
     clients = Clients(target.region)
     uploads.check_bucket(clients.s3, target.input_bucket)
     done = uploads.upload_files(clients.s3, files, target.input_bucket, err)
