@@ -214,9 +214,7 @@ def run_fetch(args) -> int:
     else:
         target = Target(output_bucket=args.bucket)
     clients = Clients(target.region)
-    path, source = transcripts.fetch(
-        clients.s3, target.output_bucket, target.output_prefix, args.media_key, args.format, Path(args.out)
-    )
+    path, source = transcripts.fetch(clients.s3, target, args.media_key, args.format, Path(args.out))
     print(f"saved {path} (from {source})")
     return 0
 

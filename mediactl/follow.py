@@ -9,7 +9,7 @@ from function import naming, readable
 from mediactl import dead_letters, jobs, queues
 from mediactl.jobs import CLOCK_SLACK
 from mediactl.stack import Target
-from mediactl.transcripts import download, error_note, read_transcript, s3_location
+from mediactl.transcripts import download, error_note, local_path, read_transcript, s3_location
 from mediactl.uploads import Uploaded
 
 
@@ -36,20 +36,21 @@ def follow_upload(clients, target: Target, uploaded: Uploaded, out_dir: Path, on
     on_status("downloading")
     transcript_uri = job["Transcript"]["TranscriptFileUri"]
     bucket, key = s3_location(transcript_uri)
-    transcript = download(clients.s3, bucket, key, out_dir)
+    transcript = download(clients.s3, bucket, key, local_path(out_dir, key, target.output_prefix))
     if transcript is None:
         outcome.failure = f"the job completed but its transcript is not at {transcript_uri}"
         return outcome
     outcome.files.append(transcript)
     outcome.text = readable.transcript_text(read_transcript(transcript.read_bytes(), transcript_uri).get("results") or {})
     for uri in job.get("Subtitles", {}).get("SubtitleFileUris", []):
-        if path := download(clients.s3, *s3_location(uri), out_dir):
+        subtitle_bucket, subtitle_key = s3_location(uri)
+        if path := download(clients.s3, subtitle_bucket, subtitle_key, local_path(out_dir, subtitle_key, target.output_prefix)):
             outcome.files.append(path)
     # The completion function writes the .txt a moment after the job ends: take it if it is
     # there, else write the same text here.
     text_key = naming.text_key(target.output_prefix, uploaded.media.key)
-    if not (path := download(clients.s3, bucket, text_key, out_dir)):
-        path = out_dir / text_key.rsplit("/", 1)[-1]
+    path = local_path(out_dir, text_key, target.output_prefix)
+    if not download(clients.s3, bucket, text_key, path):
         path.write_text(outcome.text, encoding="utf-8")
     outcome.files.append(path)
     return outcome

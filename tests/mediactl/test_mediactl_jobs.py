@@ -116,6 +116,7 @@ def test_clean_asks_before_deleting(run, pipeline, transcribe, monkeypatch, answ
     assert (name in job_names(transcribe)) is kept
     assert result.code == (1 if kept else 0)
     assert "Delete 1 transcription job whose" in result.err
+    assert (result.out == "deleted 1 transcription job (their transcripts stay in the output bucket)\n") is not kept
 
 
 def test_clean_after_destroy_finds_the_jobs_by_the_shared_naming_rule(run, pulumi, transcribe):

@@ -101,7 +101,10 @@ def test_wait_gives_up_when_no_job_starts(run, pipeline, pauses, talk, tmp_path)
     result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
 
     assert result.code == 1
-    assert "failed: no transcription job started within 300 s" in result.err
+    assert (
+        "failed: no transcription job started within 300 s: see the function's log group and"
+        " `python -m mediactl redrive --stack dev`"
+    ) in result.err
     assert sum(pauses[:-1]) < jobs.START_TIMEOUT <= sum(pauses)
     assert max(pauses) == jobs.POLL.most
 
@@ -116,7 +119,10 @@ def test_ctrl_c_while_waiting_leaves_cleanly(run, pipeline, uploads_start_jobs, 
 
     assert result.code == 130
     [line] = error_lines(result)
-    assert line.startswith("mediactl: error: stopped following; the uploads are in S3 and their jobs go on")
+    assert line == (
+        "mediactl: error: stopped following; the uploads are in S3 and their jobs go on: fetch later with"
+        " `python -m mediactl fetch KEY --stack dev` (talk.mp3)"
+    )
     assert "Traceback" not in result.err
     assert f"s3://{pipeline.input_bucket}/talk.mp3" in result.out
 
@@ -227,3 +233,15 @@ def test_an_older_dead_letter_of_the_same_key_does_not_fail_the_wait(run, queued
     assert result.code == 0, result.err
     assert f"talk.mp3: COMPLETED (job {mapping.started[0]})" in result.out
 
+
+
+def test_wait_saves_under_out_by_the_key_so_folders_do_not_clash(run, pipeline, uploads_start_jobs, pauses, talk, tmp_path):
+    out = tmp_path / "out"
+
+    result = run("upload", talk, "--stack", "dev", "--prefix", "team/", "--wait", "--out", out)
+
+    assert result.code == 0, result.err
+    assert sorted(str(path.relative_to(out)) for path in out.rglob("*.*")) == [
+        "team/talk.mp3.json", "team/talk.mp3.srt", "team/talk.mp3.txt",
+    ]
+    assert f"saved {out / 'team' / 'talk.mp3.txt'}" in result.out
