@@ -20,6 +20,9 @@ LOG_RETENTION_DAYS = (
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 ON_DESTROY = ("retain", "delete")
+# Lambda's limits for an SQS event source mapping's maximum concurrency.
+START_CONCURRENCY_RANGE = (2, 1000)
+START_RATE_MAX = 1000
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # Lambda allows 4 KB for all of a function's environment variables; the others take ~600 bytes.
 JOB_TAGS_MAX = 2048
@@ -55,6 +58,10 @@ class Settings:
     """Transcripts are written under this prefix of the output bucket."""
     job_queueing: bool
     """Queue jobs beyond Transcribe's concurrent-job quota instead of failing them."""
+    start_concurrency: int
+    """Upload-function instances that start jobs at once (the event source mapping's maximum)."""
+    start_rate: int
+    """StartTranscriptionJob calls per second for the whole stack, shared by those instances."""
     memory_size: int
     timeout: int
     log_retention_days: int
@@ -80,6 +87,12 @@ class Settings:
         return naming.job_name_prefix(self.project, self.stack)
 
     @property
+    def start_rate_per_instance(self) -> float:
+        """The pace of one upload-function instance, so that all of them together keep to
+        start_rate."""
+        return self.start_rate / self.start_concurrency
+
+    @property
     def retain_data(self) -> bool:
         return self.on_destroy == "retain"
 
@@ -96,6 +109,8 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
         key_prefix=config.require("keyPrefix"),
         output_prefix=config.require("outputPrefix"),
         job_queueing=config.require_bool("jobQueueing"),
+        start_concurrency=config.require_int("startConcurrency"),
+        start_rate=config.require_int("startRate"),
         memory_size=config.require_int("memorySize"),
         timeout=config.require_int("timeout"),
         log_retention_days=config.require_int("logRetentionDays"),
@@ -160,6 +175,23 @@ def _check_prefixes(s: Settings) -> None:
         raise SettingsError(f"the project and stack names give the job-name prefix {s.job_name_prefix!r}, which Transcribe refuses")
 
 
+def _check_start_pace(s: Settings) -> None:
+    low, high = START_CONCURRENCY_RANGE
+    if not low <= s.start_concurrency <= high:
+        raise SettingsError(
+            f"startConcurrency is {s.start_concurrency}: the upload queue's event source mapping allows {low} to {high} instances"
+        )
+    if not 1 <= s.start_rate <= START_RATE_MAX:
+        raise SettingsError(
+            f"startRate is {s.start_rate}: use 1 to {START_RATE_MAX} jobs per second (Transcribe's default quota is 25)"
+        )
+    if s.start_concurrency > s.start_rate:
+        raise SettingsError(
+            f"startConcurrency is {s.start_concurrency} but startRate is {s.start_rate}: each instance would start"
+            " less than one job a second; use a startConcurrency of at most startRate"
+        )
+
+
 def _check_function(s: Settings) -> None:
     if not 128 <= s.memory_size <= 10240:
         raise SettingsError(f"memorySize is {s.memory_size}: Lambda allows 128 to 10240 (MB)")
@@ -205,4 +237,7 @@ def _check_tags(s: Settings) -> None:
             raise SettingsError(f"tags.{key} is {value!r}: up to 256 letters, digits, spaces or _.:/=+-@")
 
 
-_CHECKS = (_check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_function, _check_data, _check_tags)
+_CHECKS = (
+    _check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_start_pace, _check_function,
+    _check_data, _check_tags,
+)  # fmt: skip

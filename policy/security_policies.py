@@ -33,6 +33,9 @@ BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 FUNCTION = "aws:lambda/function:Function"
 EVENT_INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 PERMISSION = "aws:lambda/permission:Permission"
+EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROLE = "aws:iam/role:Role"
 
@@ -363,6 +366,32 @@ def check_permission_names_its_source(args: ResourceValidationArgs, report_viola
         )
 
 
+def check_queue_policy_names_its_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != QUEUE_POLICY:
+        return
+    try:
+        document = load_document(read(args.props, "policy"))
+    except (ValueError, UnknownValueError):
+        return  # unreadable documents are iam-no-wildcard-grants' to report; unknown ones come at `up`
+    for index, statement in enumerate(statements(document)):
+        principal = statement.get("Principal")
+        services = [p for p in as_list(principal.get("Service")) if isinstance(p, str)] if isinstance(principal, Mapping) else []
+        if statement.get("Effect") != "Allow" or not services:
+            continue
+        keys = {key.lower() for values in (statement.get("Condition") or {}).values() if isinstance(values, Mapping) for key in values}
+        label = statement_label(statement, index)
+        if "aws:sourcearn" not in keys:
+            report_violation(
+                f"Queue policy '{args.name}', {label}, lets {', '.join(services)} send on behalf of any resource;"
+                " add an aws:SourceArn condition naming the bucket, rule or topic that may send."
+            )
+        if any(service.startswith("s3.") for service in services) and "aws:sourceaccount" not in keys:
+            report_violation(
+                f"Queue policy '{args.name}', {label}, lets S3 send for a bucket of any account; add an"
+                " aws:SourceAccount condition with this account's ID, since bucket ARNs do not name their account."
+            )
+
+
 def check_supported_python_runtime(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != FUNCTION:
         return
@@ -374,11 +403,27 @@ def check_supported_python_runtime(args: ResourceValidationArgs, report_violatio
         )
 
 
+def fed_by_a_queue_with_dead_letters(function: PolicyResource, resources: list[PolicyResource]) -> bool:
+    """Whether an event source mapping feeds the function from a queue with a redrive policy: that
+    queue, not an invoke configuration, keeps what the function could not process."""
+    mappings, _ = claimed_by(function, of_type(resources, EVENT_SOURCE_MAPPING), "functionName", FUNCTION_IDS)
+    for mapping in mappings:
+        for queue in of_type(resources, QUEUE):
+            if refers_to(mapping, "eventSourceArn", queue, ("arn",)) is not True:
+                continue
+            redrive = read(queue.props, "redrivePolicy")
+            if redrive is UNKNOWN or (isinstance(redrive, str) and is_set(json.loads(redrive or "{}").get("deadLetterTargetArn"))):
+                return True
+    return False
+
+
 def check_failure_destination(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     configs = of_type(args.resources, EVENT_INVOKE_CONFIG)
     pending: list[str] = []
     for function in of_type(args.resources, FUNCTION):
         if is_set(read(function.props, "deadLetterConfig", "targetArn")):
+            continue
+        if fed_by_a_queue_with_dead_letters(function, args.resources):
             continue
         mine, undecided = claimed_by(function, configs, "functionName", FUNCTION_IDS)
         destinations = [read(c.props, "destinationConfig", "onFailure", "destination") for c in mine]
@@ -389,8 +434,9 @@ def check_failure_destination(args: StackValidationArgs, report_violation: Repor
             continue
         report_violation(
             f"Lambda function '{function.name}' has no failure destination; add an"
-            " aws.lambda_.FunctionEventInvokeConfig with destination_config.on_failure.destination (or give"
-            " the function a dead_letter_config) so that events it fails to process are kept.",
+            " aws.lambda_.FunctionEventInvokeConfig with destination_config.on_failure.destination, give"
+            " the function a dead_letter_config, or feed it from an SQS queue with a redrive policy, so"
+            " that events it fails to process are kept.",
             function.urn,
         )
     if pending:
@@ -458,6 +504,17 @@ POLICIES = [
         enforcement_level=MANDATORY,
     ),
     ResourceValidationPolicy(
+        name="sqs-queue-policy-names-its-source",
+        description=(
+            "A queue policy statement that lets an AWS service (s3.amazonaws.com, events.amazonaws.com...)"
+            " send to a queue names the source ARN it is for (aws:SourceArn), and for S3 also the source"
+            " account (aws:SourceAccount): otherwise any bucket, rule or account using that service could"
+            " fill the queue (the confused-deputy problem)."
+        ),
+        validate=check_queue_policy_names_its_source,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
         name="lambda-supported-python-runtime",
         description=(
             f"Every Lambda function runs a Python runtime AWS still supports ({', '.join(SUPPORTED_PYTHON_RUNTIMES)}):"
@@ -471,8 +528,9 @@ POLICIES = [
         name="lambda-failure-destination",
         description=(
             "Every Lambda function has somewhere to send the events it could not process: an asynchronous"
-            " invoke configuration with an on-failure destination, or a dead-letter queue, so that an upload"
-            " whose retries are exhausted is kept (and can be redriven) instead of being dropped silently."
+            " invoke configuration with an on-failure destination, a dead-letter queue, or (for a function"
+            " fed by an SQS event source mapping) a redrive policy on its queue, so that an upload that"
+            " cannot be started is kept (and can be redriven) instead of being dropped silently."
         ),
         validate=check_failure_destination,
         enforcement_level=MANDATORY,

@@ -52,7 +52,7 @@ def test_only_this_rule_may_invoke_the_completion_function(program):
 
 
 def test_only_this_rule_may_drop_events_into_the_failure_queue(program):
-    (policy,) = program.of_type("aws:sqs/queuePolicy:QueuePolicy")
+    policy = program.named("failures-policy")
     assert policy.inputs["queueUrl"] == program.outputs["failureQueueUrl"]
     (statement,) = json.loads(policy.inputs["policy"])["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
