@@ -3,16 +3,20 @@ a deployed stack in moto, and what the pipeline's function and Transcribe would 
 
 import io
 import json
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote_plus
 
 import boto3
+from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.transcribe.models import FakeTranscriptionJob, transcribe_backends
 
+import esm
 from function import naming
+from lambda_env import LambdaContext, VirtualClock, fresh_import
 
 REGION = "us-east-1"
 PROJECT = "transcribe-pipeline"
@@ -273,3 +277,44 @@ def queue_bodies(queue_url: str) -> list[str]:
     sqs = boto3.client("sqs")
     received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
     return sorted(message["Body"] for message in received.get("Messages", []))
+
+
+class UploadFunction:
+    """The real upload function (function/handler.py) fed by the upload queue through Lambda's
+    event source mapping (tests/esm.py), on a virtual clock, against the moto server."""
+
+    def __init__(self, pipeline: Pipeline, monkeypatch):
+        env = {
+            "OUTPUT_BUCKET": pipeline.output_bucket,
+            "OUTPUT_PREFIX": pipeline.outputs["outputPrefix"],
+            "LANGUAGE_CODE": "en-US",
+            "JOB_NAME_PREFIX": pipeline.job_name_prefix,
+            "JOB_TAGS": json.dumps({"project": PROJECT, "stack": pipeline.stack}),
+            "DEAD_LETTER_QUEUE_URL": pipeline.dead_letter_queue_url,
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        self.pipeline = pipeline
+        self.handler = fresh_import("handler")
+        self.clock = VirtualClock(time.time())
+        self.handler.clock = self.clock
+        self.sqs = boto3.client("sqs")
+        self.queue_arn = self.sqs.get_queue_attributes(QueueUrl=pipeline.upload_queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+
+    def days_later(self, days: float) -> None:
+        self.clock.now += days * 24 * 3600
+
+    def transcribe_refuses(self, code: str, message: str) -> None:
+        """Every StartTranscriptionJob of the function fails with this error."""
+
+        def refuse(**_):
+            raise ClientError({"Error": {"Code": code, "Message": message}}, "StartTranscriptionJob")
+
+        self.handler.transcribe.meta.events.register("before-call.transcribe.StartTranscriptionJob", refuse)
+
+    def poll(self):
+        """One batch from the upload queue through the function, as Lambda would run it."""
+        invoke = lambda event: self.handler.lambda_handler(event, LambdaContext(self.clock, 60))  # noqa: E731
+        return esm.poll_once(self.sqs, self.pipeline.upload_queue_url, self.queue_arn, REGION, invoke)

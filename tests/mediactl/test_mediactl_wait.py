@@ -14,6 +14,7 @@ import pytest
 from function import naming
 from mediactl import jobs
 from mediactl_fakes import (
+    UploadFunction,
     dead_letter_as_the_function_does,
     moto_job,
     notify_upload_queue,
@@ -161,10 +162,10 @@ def test_wait_follows_the_job_of_this_upload_not_an_older_one_of_the_same_key(ru
 class EventSourceMapping:
     """Plays Lambda's poller of the upload queue and the upload function: once `after` seconds of
     the tool's waits have passed, it receives the queue's messages (S3's own notifications) and
-    starts their jobs, or gives them up to the dead-letter queue with a reason."""
+    starts their jobs (writing what Transcribe would, which the real function cannot here)."""
 
-    def __init__(self, pipeline, after: float, dead_letter: tuple[str, str] | None = None):
-        self.pipeline, self.after, self.dead_letter = pipeline, after, dead_letter
+    def __init__(self, pipeline, after: float):
+        self.pipeline, self.after = pipeline, after
         self.waited = 0.0
         self.started: list[str] = []
         self.backlog_seen: list[int] = []
@@ -178,9 +179,6 @@ class EventSourceMapping:
         if self.waited < self.after:
             return
         for message in upload_messages(self.pipeline):
-            if self.dead_letter:
-                dead_letter_as_the_function_does(self.pipeline, message, *self.dead_letter)
-                continue
             self.started += [start_job(self.pipeline, key, etag) for key, etag in uploads_of(json.loads(message["Body"]))]
             boto3.client("sqs").delete_message(QueueUrl=self.pipeline.upload_queue_url, ReceiptHandle=message["ReceiptHandle"])
 
@@ -205,18 +203,27 @@ def test_wait_keeps_waiting_while_the_upload_is_in_the_queue_past_the_start_time
 
 
 def test_wait_fails_with_the_reason_when_the_upload_went_to_the_dead_letter_queue(run, queued, monkeypatch, talk, tmp_path):
-    mapping = EventSourceMapping(queued, after=10, dead_letter=("BadRequestException", "The media format is not supported."))
-    monkeypatch.setattr(jobs, "pause", mapping.pause)
+    function = UploadFunction(queued, monkeypatch)
+    function.transcribe_refuses("InternalFailure", "Transcribe is unwell")
+    function.days_later(13)
+    waits = []
+
+    def function_runs(seconds):
+        waits.append(seconds)
+        function.poll()
+
+    monkeypatch.setattr(jobs, "pause", function_runs)
 
     result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
 
     assert result.code == 1
     assert error_lines(result) == [
         "mediactl: error: transcription of talk.mp3 failed: its upload went to the dead-letter queue:"
-        " BadRequestException: The media format is not supported.; once the cause is fixed,"
+        " Expired: not started 12 days after the upload: ClientError: An error occurred (InternalFailure) when calling"
+        " the StartTranscriptionJob operation: Transcribe is unwell; once the cause is fixed,"
         " `python -m mediactl redrive --stack dev` moves it back to the upload queue"
     ]
-    assert mapping.waited < jobs.START_TIMEOUT
+    assert len(waits) == 1
 
 
 def test_an_older_dead_letter_of_the_same_key_does_not_fail_the_wait(run, queued, monkeypatch, s3, talk, tmp_path):
