@@ -60,10 +60,16 @@ def queued_bodies(sqs, queue_url: str) -> list[str]:
     return queue_bodies(queue_url)
 
 
-def test_old_upload_failures_go_to_the_upload_queue_as_the_s3_event_not_to_the_function(run, pipeline, functions, sqs):
+def failed_uploads(sqs, pipeline) -> list[dict]:
+    """Two S3 events the upload function of the direct S3 -> Lambda design failed."""
     events = [s3_event("a.mp3"), s3_event("team/b c.mp3")]
     for event in events:
         sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=failure_record(event, pipeline.function_name))
+    return events
+
+
+def test_old_upload_failures_go_to_the_upload_queue_as_the_s3_event_not_to_the_function(run, pipeline, functions, sqs):
+    events = failed_uploads(sqs, pipeline)
 
     result = run("redrive", "--stack", "dev")
 
@@ -77,9 +83,7 @@ def test_old_upload_failures_go_to_the_upload_queue_as_the_s3_event_not_to_the_f
 
 
 def test_on_a_stack_without_an_upload_queue_redrive_invokes_the_function_with_each_event(run, old_pipeline, functions, sqs):
-    events = [s3_event("a.mp3"), s3_event("team/b c.mp3")]
-    for event in events:
-        sqs.send_message(QueueUrl=old_pipeline.queue_url, MessageBody=failure_record(event, old_pipeline.function_name))
+    events = failed_uploads(sqs, old_pipeline)
 
     result = run("redrive", "--stack", "old")
 

@@ -190,13 +190,13 @@ def queued(pipeline):
 
 
 def test_wait_keeps_waiting_while_the_upload_is_in_the_queue_past_the_start_timeout(run, queued, monkeypatch, talk, tmp_path):
-    backlog = EventSourceMapping(queued, after=2 * jobs.START_TIMEOUT)
+    backlog = EventSourceMapping(queued, after=jobs.START_TIMEOUT + 60)
     monkeypatch.setattr(jobs, "pause", backlog.pause)
 
     result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
 
     assert result.code == 0, result.err
-    assert backlog.waited >= 2 * jobs.START_TIMEOUT
+    assert backlog.waited >= jobs.START_TIMEOUT + 60
     assert backlog.backlog_seen[0] == 1
     assert "talk.mp3: waiting in the upload queue (1 message queued or in progress); a bulk upload's backlog may take hours" in result.err
     assert f"talk.mp3: COMPLETED (job {backlog.started[0]})" in result.out
