@@ -5,8 +5,11 @@ from pathlib import Path
 
 from datetime import datetime
 
+from botocore.exceptions import ClientError
+
 from function import naming, readable
 from mediactl import dead_letters, jobs, queues
+from mediactl.aws import ACCESS_DENIED_CODES, describe_aws_error, error_code
 from mediactl.jobs import CLOCK_SLACK
 from mediactl.stack import Target
 from mediactl.transcripts import download, error_note, local_path, read_transcript, s3_location
@@ -67,6 +70,7 @@ def wait_for_job(clients, target: Target, uploaded: Uploaded, on_status, on_note
     other_media: set[str] = set()
     dead_letters_seen = 0
     told_queued = False
+    queues_readable = True
     while True:
         job = jobs.find_job(clients.transcribe, target.job_name_prefix, uploaded.uri, uploaded.last_modified, other_media)
         if job:
@@ -76,16 +80,23 @@ def wait_for_job(clients, target: Target, uploaded: Uploaded, on_status, on_note
             if note and note.written >= uploaded.last_modified - CLOCK_SLACK:
                 return Outcome(uploaded, job_name=note.job_name, failure=note.reason)
         backlog = 0
-        if target.upload_queue_url and target.dead_letter_queue_url:
-            dead = queues.queue(clients.sqs, target.dead_letter_queue_url)
-            if dead.backlog > dead_letters_seen and (reason := dead_letter_reason(clients.sqs, dead, uploaded)):
-                return Outcome(
-                    uploaded,
-                    failure=f"its upload went to the dead-letter queue: {reason}; once the cause is fixed,"
-                    f" {target.command('redrive')} moves it back to the upload queue",
-                )
-            dead_letters_seen = dead.backlog
-            backlog = queues.queue(clients.sqs, target.upload_queue_url).backlog
+        if target.upload_queue_url and target.dead_letter_queue_url and queues_readable:
+            try:
+                dead = queues.queue(clients.sqs, target.dead_letter_queue_url)
+                if dead.backlog > dead_letters_seen and (reason := dead_letter_reason(clients.sqs, dead, uploaded)):
+                    return Outcome(
+                        uploaded,
+                        failure=f"its upload went to the dead-letter queue: {reason}; once the cause is fixed,"
+                        f" {target.command('redrive')} moves it back to the upload queue",
+                    )
+                dead_letters_seen = dead.backlog
+                backlog = queues.queue(clients.sqs, target.upload_queue_url).backlog
+            except ClientError as error:
+                if error_code(error) not in ACCESS_DENIED_CODES:
+                    raise
+                # Uploading and following jobs need no SQS permission: wait as without a queue.
+                on_note(f"cannot read the upload queues ({describe_aws_error(error)}): waiting for the job without them")
+                queues_readable = False
         if backlog:
             waited = 0.0
             status = f"waiting in the upload queue ({backlog} {'message' if backlog == 1 else 'messages'} queued or in progress)"

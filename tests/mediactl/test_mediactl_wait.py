@@ -10,6 +10,8 @@ from datetime import timedelta
 
 import boto3
 import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 
 from function import naming
 from mediactl import jobs
@@ -252,3 +254,28 @@ def test_wait_saves_under_out_by_the_key_so_folders_do_not_clash(run, pipeline, 
         "team/talk.mp3.json", "team/talk.mp3.srt", "team/talk.mp3.txt",
     ]
     assert f"saved {out / 'team' / 'talk.mp3.txt'}" in result.out
+
+
+def test_without_permission_to_read_the_queues_the_wait_goes_on_without_them(run, pipeline, monkeypatch, s3, talk, tmp_path):
+    make_api_call = BaseClient._make_api_call
+
+    def deny_queue_attributes(client, operation_name, params):
+        if operation_name == "GetQueueAttributes":
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not for you"}}, operation_name)
+        return make_api_call(client, operation_name, params)
+
+    started = []
+
+    def function_starts_late(seconds):
+        if len(started) < 1 and seconds >= jobs.POLL.first * jobs.POLL.factor:
+            etag = s3.head_object(Bucket=pipeline.input_bucket, Key="talk.mp3")["ETag"].strip('"')
+            started.append(start_job(pipeline, "talk.mp3", etag))
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", deny_queue_attributes)
+    monkeypatch.setattr(jobs, "pause", function_starts_late)
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.err
+    assert result.err.count("cannot read the upload queues (access denied to GetQueueAttributes") == 1
+    assert f"talk.mp3: COMPLETED (job {started[0]})" in result.out
