@@ -345,7 +345,8 @@ def settle_unreadable(sqs, target: Target, unreadable: list, args) -> str:
 
 
 REDRIVE_HELP = """\
-Give everything kept in the stack's failure and dead-letter queues another try, once its cause is fixed.
+Give everything kept in the stack's failure and dead-letter queues another try, once its cause
+is fixed.
 
 1. The upload dead-letter queue (S3 notifications the upload function gave up on): tells why
    they were dead-lettered (the ERROR_CODE and ERROR_MESSAGE the function set), then moves them

@@ -105,8 +105,8 @@ def unsupported(error: ClientError) -> bool:
 
 def running_task(sqs, dead_letters: Queue) -> dict | None:
     """The move task already running on the queue (SQS runs one per queue at a time)."""
-    newest = sqs.list_message_move_tasks(SourceArn=dead_letters.arn, MaxResults=1).get("Results", [])
-    return newest[0] if newest and newest[0].get("Status") == "RUNNING" else None
+    newest = newest_task(sqs, dead_letters)
+    return newest if newest and newest.get("Status") == "RUNNING" else None
 
 
 def start_task(sqs, dead_letters: Queue, upload_queue: Queue) -> dict:
@@ -119,6 +119,8 @@ def follow_task(sqs, dead_letters: Queue, task: dict, on_progress) -> Moved:
     while True:
         jobs.pause(next(intervals))
         task = newest_task(sqs, dead_letters)
+        if task is None:
+            raise ToolError(f"SQS lists no message move task for {dead_letters.arn}")
         moved = int(task.get("ApproximateNumberOfMessagesMoved", 0))
         to_move = int(task.get("ApproximateNumberOfMessagesToMove", moved))
         on_progress(moved, to_move)
@@ -133,11 +135,9 @@ def follow_task(sqs, dead_letters: Queue, task: dict, on_progress) -> Moved:
     return Moved(moved, to_move, "SQS message move task")
 
 
-def newest_task(sqs, dead_letters: Queue) -> dict:
+def newest_task(sqs, dead_letters: Queue) -> dict | None:
     results = sqs.list_message_move_tasks(SourceArn=dead_letters.arn, MaxResults=1).get("Results", [])
-    if not results:
-        raise ToolError(f"SQS lists no message move task for {dead_letters.arn}")
-    return results[0]
+    return results[0] if results else None
 
 
 def move_by_hand(sqs, dead_letters: Queue, upload_queue: Queue, on_progress) -> Moved:

@@ -6,8 +6,6 @@ of uploads to the upload queue, dead-lettered by the real upload function (funct
 with its ERROR_CODE and ERROR_MESSAGE) or by SQS's redrive policy after too many receives.
 """
 
-import json
-
 import boto3
 import pytest
 from moto.sqs.exceptions import InvalidParameterValue
@@ -16,15 +14,9 @@ from moto.sqs.responses import SQSResponse
 from mediactl import jobs
 from mediactl_fakes import UploadFunction, notify_upload_queue, queue_bodies, receive_until_dead_lettered
 
-REFUSAL = "InternalFailure: Transcribe is unwell"
-
 
 def arn(queue_url: str) -> str:
     return boto3.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-
-
-def keys_in(bodies: list[str]) -> list[str]:
-    return sorted(record["s3"]["object"]["key"] for body in bodies for record in json.loads(body)["Records"])
 
 
 @pytest.fixture
