@@ -193,13 +193,15 @@ def redrive_message(sqs, lambda_, message: dict, destinations: Destinations, rep
         return redrive_undelivered(lambda_, message, destinations, report)
     payload = record["requestPayload"]
     what = event_summary(payload)
-    if destinations.upload_queue_url and s3_records(payload):
+    is_upload = bool(s3_records(payload))
+    if destinations.upload_queue_url and is_upload:
         sqs.send_message(QueueUrl=destinations.upload_queue_url, MessageBody=json.dumps(payload))
         report.requeued += 1
         return True
-    function = function_of(record, destinations.function)
+    output = "functionName" if is_upload else "completionFunctionName"
+    function = function_of(record, destinations.function if is_upload else destinations.completion_function)
     if function is None:
-        report.failed.append(f"{what}: the record names no function, and the stack has no functionName output")
+        report.failed.append(f"{what}: the record names no function, and the stack has no {output} output")
         return False
     if reason := invoke(lambda_, function, payload):
         report.failed.append(f"{what}: {reason}")

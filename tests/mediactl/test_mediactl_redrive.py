@@ -302,3 +302,14 @@ def test_a_failed_invocation_reason_that_is_not_json_is_shown_as_text_not_bytes(
         " Runtime exited: signal: killed — out of memory\n"
     ) in result.err
     assert "b'" not in result.err and 'b"' not in result.err
+
+
+def test_a_completion_record_without_a_function_arn_goes_to_the_completion_function(run, pipeline, functions, sqs):
+    record = json.loads(failure_record(job_state_change("job-4"), "dev-completion"))
+    del record["requestContext"]["functionArn"]
+    sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=json.dumps(record))
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 0, result.err
+    assert functions.calls == [(pipeline.outputs["completionFunctionName"], job_state_change("job-4"))]
