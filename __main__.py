@@ -15,6 +15,7 @@ from infra.upload_queue import UploadQueue, UploadQueueArgs
 settings = load_settings()
 account_id = aws.get_caller_identity_output().account_id
 region = aws.get_region_output().region
+partition = aws.get_partition_output().partition
 
 media = PrivateBucket(
     "media",
@@ -23,6 +24,16 @@ media = PrivateBucket(
 transcripts = PrivateBucket(
     "transcripts",
     PrivateBucketArgs(bucket_name=settings.output_bucket_name, retain_data=settings.retain_data, tags=settings.tags),
+)
+access_logs = PrivateBucket(
+    "access-logs",
+    PrivateBucketArgs(
+        retain_data=settings.retain_data,
+        tags=settings.tags,
+        expire_after_days=settings.access_log_days,
+        access_logs_from={"media": media, "transcripts": transcripts},
+        account_id=account_id,
+    ),
 )
 failures = FailureQueue("failures", tags=settings.tags, retain=settings.retain_data)
 uploads = UploadQueue(
@@ -57,6 +68,9 @@ completion = CompletionStage(
         output_bucket_name=transcripts.bucket_name,
         output_bucket_arn=transcripts.arn,
         failure_queue_arn=failures.arn,
+        partition=partition,
+        region=region,
+        account_id=account_id,
     ),
 )
 failures.accept_undelivered_events([completion.rule_arn])
@@ -67,6 +81,7 @@ pulumi.export("functionName", upload.function_name)
 pulumi.export("uploadQueueUrl", uploads.url)
 pulumi.export("deadLetterQueueUrl", uploads.dead_letter_url)
 pulumi.export("failureQueueUrl", failures.url)
+pulumi.export("accessLogBucket", access_logs.bucket_name)
 pulumi.export("logGroupName", upload.log_group_name)
 pulumi.export("completionFunctionName", completion.function_name)
 pulumi.export("completionLogGroupName", completion.log_group_name)

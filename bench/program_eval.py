@@ -31,7 +31,7 @@ from bench.common import (
     verdict,
 )
 
-SUITE_GOAL_SECONDS = 60
+SUITE_GOAL_SECONDS = 45
 SUITE_FIGURE = "Unit suite wall time (`python -m pytest -q`)"
 EMPTY_PROGRAM = '"""An empty Pulumi program: what the mocks and the harness cost by themselves."""\n'
 

@@ -56,9 +56,16 @@ class UploadStage(pulumi.ComponentResource):
             "DEAD_LETTER_QUEUE_URL": args.dead_letter_queue_url,
         }
         statements = [
-            # On "*": we could not confirm that these Transcribe actions take resource-level ARNs,
-            # and an ARN they do not support would deny every call.
-            allow(["transcribe:StartTranscriptionJob", "transcribe:TagResource"], ["*"]),
+            # On "*": the Service Authorization Reference lists no resource type for these two
+            # actions. Its condition keys bound the start to this stack's transcripts bucket
+            # (transcribe:OutputBucketName); the function sends no output KMS key, and there is no
+            # key for the data-access role (iam:PassRole below names it).
+            allow(
+                ["transcribe:StartTranscriptionJob"],
+                ["*"],
+                {"StringEquals": {"transcribe:OutputBucketName": args.output_bucket_name}},
+            ),
+            allow(["transcribe:TagResource"], ["*"]),
             # Without a data-access role Transcribe reads the media and writes the transcript
             # with the caller's permissions; the function also writes `.error.json` notes.
             allow(["s3:GetObject"], [objects(args.input_bucket_arn, s.key_prefix)]),

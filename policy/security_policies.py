@@ -30,6 +30,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 BUCKET = "aws:s3/bucket:Bucket"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 FUNCTION = "aws:lambda/function:Function"
 EVENT_INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 PERMISSION = "aws:lambda/permission:Permission"
@@ -322,6 +323,28 @@ def _when_not_secure_transport(condition: Any) -> bool:
     return False
 
 
+def check_buckets_log_access(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    loggings = of_type(args.resources, BUCKET_LOGGING)
+    pending: list[str] = []
+    for bucket in of_type(args.resources, BUCKET):
+        receives, undecided_target = claimed_by(bucket, loggings, "targetBucket", BUCKET_IDS)
+        if receives:
+            continue  # the access-log bucket: logging its own log writes would never end
+        sends, undecided_source = claimed_by(bucket, loggings, "bucket", BUCKET_IDS)
+        if sends:
+            continue
+        if undecided_target or undecided_source:
+            pending.append(f"the access logging of bucket '{bucket.name}'")
+            continue
+        report_violation(
+            f"S3 bucket '{bucket.name}' has no server access logging; add an aws.s3.BucketLogging that sends"
+            " its access logs to the stack's access-log bucket.",
+            bucket.urn,
+        )
+    if pending:
+        raise NotKnownAtPreview(pending)
+
+
 def check_no_broad_managed_policies(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     prop = MANAGED_POLICY_PROPERTIES.get(args.resource_type)
     if prop is None:
@@ -468,6 +491,16 @@ POLICIES = [
             " public by mistake and no media or transcript travels unencrypted."
         ),
         validate=check_buckets_private_and_tls_only,
+        enforcement_level=MANDATORY,
+    ),
+    StackValidationPolicy(
+        name="s3-buckets-log-access",
+        description=(
+            "Every S3 bucket has server access logging (AWS FSBP S3.9) into a bucket that receives access"
+            " logs, which itself does not log, so that who read or wrote media and transcripts can be told"
+            " afterwards."
+        ),
+        validate=check_buckets_log_access,
         enforcement_level=MANDATORY,
     ),
     ResourceValidationPolicy(

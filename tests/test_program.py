@@ -20,7 +20,7 @@ OUTPUTS = {
     "inputBucket", "outputBucket", "functionName", "uploadQueueUrl", "deadLetterQueueUrl", "failureQueueUrl",
     "logGroupName", "region",
     "uploadCommand", "jobNamePrefix", "keyPrefix", "outputPrefix", "completionFunctionName",
-    "completionLogGroupName",
+    "completionLogGroupName", "accessLogBucket",
 }  # fmt: skip
 
 
@@ -39,6 +39,9 @@ def prod() -> Program:
     return run_program("prod")
 
 
+BUCKETS = ["media", "transcripts", "access-logs"]
+
+
 def bucket_arn(program: Program, component: str) -> str:
     return program.named(f"{component}-bucket").state["arn"]
 
@@ -54,7 +57,7 @@ def as_list(value) -> list:
 # --- storage -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("component", ["media", "transcripts"])
+@pytest.mark.parametrize("component", BUCKETS)
 def test_buckets_block_every_kind_of_public_access(program, component):
     block = program.named(f"{component}-public-access")
     assert block.inputs["bucket"] == program.named(f"{component}-bucket").state["bucket"]
@@ -62,9 +65,10 @@ def test_buckets_block_every_kind_of_public_access(program, component):
         assert block.inputs[flag] is True, flag
 
 
-@pytest.mark.parametrize("component", ["media", "transcripts"])
+@pytest.mark.parametrize("component", BUCKETS)
 def test_buckets_deny_requests_without_tls(program, component):
-    (statement,) = json.loads(program.named(f"{component}-tls-only").inputs["policy"])["Statement"]
+    statements = json.loads(program.named(f"{component}-tls-only").inputs["policy"])["Statement"]
+    (statement,) = [s for s in statements if s["Effect"] == "Deny"]
     arn = bucket_arn(program, component)
     assert statement["Effect"] == "Deny"
     assert statement["Principal"] == "*"
@@ -72,25 +76,25 @@ def test_buckets_deny_requests_without_tls(program, component):
     assert sorted(statement["Resource"]) == [arn, f"{arn}/*"]
 
 
-@pytest.mark.parametrize("component", ["media", "transcripts"])
+@pytest.mark.parametrize("component", BUCKETS)
 def test_buckets_enforce_owner_encrypt_and_abort_abandoned_uploads(program, component):
     assert program.named(f"{component}-ownership").inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
     (rule,) = program.named(f"{component}-encryption").inputs["rules"]
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
-    (lifecycle,) = program.named(f"{component}-lifecycle").inputs["rules"]
+    lifecycle = program.named(f"{component}-lifecycle").inputs["rules"][0]
     assert lifecycle["status"] == "Enabled"
     assert lifecycle["abortIncompleteMultipartUpload"]["daysAfterInitiation"] >= 1
 
 
 def test_bucket_guards_are_applied_to_their_own_bucket(program):
-    for component in ("media", "transcripts"):
+    for component in BUCKETS:
         bucket_urn = program.named(f"{component}-bucket").urn
         for guard in ("public-access", "ownership", "encryption", "lifecycle", "tls-only"):
             assert bucket_urn in program.named(f"{component}-{guard}").dependencies, guard
 
 
 def test_the_bucket_policy_waits_for_the_public_access_block(program):
-    for component in ("media", "transcripts"):
+    for component in BUCKETS:
         block = program.named(f"{component}-public-access")
         assert block.urn in program.named(f"{component}-tls-only").dependencies
 
@@ -113,7 +117,7 @@ def test_dev_deletes_buckets_with_their_data_on_destroy(dev):
 
 def test_prod_keeps_buckets_their_data_and_their_guards_on_destroy(prod):
     s3_resources = [r for r in prod.resources if r.type.startswith("aws:s3/bucket") and "Notification" not in r.type]
-    assert len(s3_resources) == 12
+    assert len(s3_resources) == 3 * 6 + 2  # three buckets with their five guards, two of them logging
     for resource in s3_resources:
         assert resource.retain_on_delete is True, resource.name
     # So are the queues, with the uploads that wait in them to start or for a redrive.
@@ -123,6 +127,32 @@ def test_prod_keeps_buckets_their_data_and_their_guards_on_destroy(prod):
         assert bucket.inputs["forceDestroy"] is False
     # The notification feeds a pipeline that destroy removes: it goes too.
     assert prod.named("upload-queue-notification").retain_on_delete is False
+
+
+# What `pulumi destroy` keeps on a retaining stack, and how onDestroy's descriptions name it.
+KEPT_ON_DESTROY = {
+    "media-bucket": "media",
+    "transcripts-bucket": "transcripts",
+    "access-logs-bucket": "access-log",
+    "upload-queue-queue": "upload queue",
+    "upload-queue-dead-letters": "dead-letter queue",
+    "failures-queue": "failure queue",
+}
+
+
+def test_on_destroy_is_described_as_what_it_keeps(prod):
+    import re
+
+    import yaml
+
+    kept = {r.name for r in prod.resources if r.retain_on_delete and r.type in (BUCKET, "aws:sqs/queue:Queue")}
+    assert kept == set(KEPT_ON_DESTROY)
+    yaml_description = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]["onDestroy"]["description"]
+    field_doc = re.search(r'on_destroy: str\n\s+"""(.*?)"""', (ROOT / "infra" / "settings.py").read_text(), re.S).group(1)
+    for description in (yaml_description, field_doc):
+        text = " ".join(description.split())
+        for thing in KEPT_ON_DESTROY.values():
+            assert thing in text, (thing, text)
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -181,6 +211,11 @@ def test_upload_function_may_do_exactly_what_its_code_calls(program):
         ("s3:PutObject", f"{transcripts}/transcripts/*"),
         ("iam:PassRole", data_access_role),
     }
+    (start,) = [s for s in statements(program, "upload-handler-policy") if "transcribe:StartTranscriptionJob" in s["Action"]]
+    # The function starts jobs only with the bucket its environment names as their output.
+    output_bucket = program.named("upload-handler-lambda").inputs["environment"]["variables"]["OUTPUT_BUCKET"]
+    assert output_bucket == program.outputs["outputBucket"]
+    assert start["Condition"] == {"StringEquals": {"transcribe:OutputBucketName": output_bucket}}
     (pass_role,) = [s for s in statements(program, "upload-handler-policy") if s["Action"] == ["iam:PassRole"]]
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "transcribe.amazonaws.com"}}
 
@@ -397,6 +432,7 @@ def test_stack_outputs_are_the_documented_ones(program):
     assert program.outputs["outputBucket"] == program.named("transcripts-bucket").state["bucket"]
     assert program.outputs["functionName"] == program.named("upload-handler-lambda").state["name"]
     assert program.outputs["failureQueueUrl"] == program.named("failures-queue").state["url"]
+    assert program.outputs["accessLogBucket"] == program.named("access-logs-bucket").state["bucket"]
     assert program.outputs["uploadQueueUrl"] == program.named("upload-queue-queue").state["url"]
     assert program.outputs["deadLetterQueueUrl"] == program.named("upload-queue-dead-letters").state["url"]
     assert program.outputs["jobNamePrefix"] == naming.job_name_prefix(PROJECT, program.stack)
@@ -407,6 +443,9 @@ def test_stack_outputs_are_the_documented_ones(program):
 
 INVALID_SETTINGS = [
     ({"languageCode": "english"}, "languageCode is 'english'"),
+    ({"languageCode": "en_us"}, "languageCode is 'en_us': use 'auto' or a Transcribe language code, such as en-US"),
+    ({"languageCode": "de-AT"}, "such as de-DE or de-CH (all of them: https://docs.aws.amazon.com/transcribe/latest/dg/supported-languages.html)"),
+    ({"languageCode": "auto", "languageOptions": ["en-US", "fr_FR"]}, "languageOptions has ['fr_FR']: each must be a Transcribe language code, such as fr-FR"),
     ({"languageCode": "auto", "languageOptions": ["en-US", "xx-XX"]}, "languageOptions has ['xx-XX']"),
     ({"languageOptions": ["en-US", "fr-FR"]}, "languageOptions is set but languageCode is not 'auto'"),
     ({"languageCode": "auto", "languageOptions": ["en-US"]}, "languageOptions has one language"),
@@ -421,7 +460,21 @@ INVALID_SETTINGS = [
     ({"keyPrefix": "/media"}, "keyPrefix is '/media'"),
     ({"outputPrefix": "my transcripts/"}, "outputPrefix is 'my transcripts/'"),
     ({"onDestroy": "keep"}, "onDestroy is 'keep': use 'retain'"),
-    ({"inputBucketName": "Media_Bucket"}, "inputBucketName is 'Media_Bucket'"),
+    ({"inputBucketName": "Media_Bucket"}, "inputBucketName is 'Media_Bucket': an S3 bucket name has only lower-case letters, digits, '.' and '-'"),
+    ({"inputBucketName": "ab"}, "inputBucketName is 'ab': an S3 bucket name has 3 to 63 characters, this one 2"),
+    ({"outputBucketName": "a" * 64}, "an S3 bucket name has 3 to 63 characters, this one 64"),
+    ({"inputBucketName": "-media"}, "an S3 bucket name begins and ends with a letter or digit"),
+    ({"inputBucketName": "media."}, "an S3 bucket name begins and ends with a letter or digit"),
+    ({"inputBucketName": "my..media"}, "an S3 bucket name has no two adjacent periods"),
+    ({"inputBucketName": "192.168.5.4"}, "inputBucketName is '192.168.5.4': an S3 bucket name is not written as an IP address"),
+    ({"inputBucketName": "xn--bucket"}, "S3 reserves bucket names starting with 'xn--'"),
+    ({"inputBucketName": "sthree-media"}, "S3 reserves bucket names starting with 'sthree-'"),
+    ({"inputBucketName": "amzn-s3-demo-media"}, "S3 reserves bucket names starting with 'amzn-s3-demo-'"),
+    ({"inputBucketName": "media-s3alias"}, "S3 reserves bucket names ending with '-s3alias'"),
+    ({"inputBucketName": "media--ol-s3"}, "S3 reserves bucket names ending with '--ol-s3'"),
+    ({"inputBucketName": "media.mrap"}, "S3 reserves bucket names ending with '.mrap'"),
+    ({"inputBucketName": "media--use1-az4--x-s3"}, "S3 reserves bucket names ending with '--x-s3'"),
+    ({"outputBucketName": "text--table-s3"}, "outputBucketName is 'text--table-s3': S3 reserves bucket names ending with '--table-s3'"),
     ({"inputBucketName": "same-name", "outputBucketName": "same-name"}, "inputBucketName and outputBucketName are the same"),
     ({"notifyEmail": "not-an-address"}, "notifyEmail is 'not-an-address'"),
     ({"tags": {"aws:owner": "me"}}, "tags has the key 'aws:owner'"),
@@ -429,6 +482,7 @@ INVALID_SETTINGS = [
     ({"tags": {"stack": "other"}}, "tags sets 'stack'"),
     ({"tags": ["a", "b"]}, "tags is [\"a\", \"b\"]: it must be a map"),
     ({"tags": {f"team-{i}": "x" * 200 for i in range(10)}}, "tags take 2"),
+    ({"tags": {f"t{i}": "x" for i in range(48)}}, "tags has 48 entries: 47 are yours to set"),
     ({"startConcurrency": 1}, "startConcurrency is 1: the upload queue's event source mapping allows 2 to 1000"),
     ({"startConcurrency": 1001}, "startConcurrency is 1001"),
     ({"startRate": 0}, "startRate is 0: use 1 to 1000 jobs per second"),
@@ -445,6 +499,31 @@ def test_invalid_setting_stops_the_preview_with_one_sentence(overrides, message)
     text = str(raised.value)
     assert message in text
     assert "\n" not in text
+
+
+def test_a_bad_setting_is_a_pulumi_run_error_so_the_cli_prints_only_its_sentence():
+    import pulumi
+
+    from infra.settings import SettingsError
+
+    assert issubclass(SettingsError, pulumi.RunError)
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program("dev", {"memorySize": 64})
+    assert type(raised.value) is SettingsError
+
+
+@pytest.mark.parametrize("name", ["media-in", "my.media.bucket", "a1b", "x" * 63, "192.168.5", "xn-bucket", "media-s3"])
+def test_valid_bucket_names_pass(name):
+    from infra.settings import bucket_name_problem
+
+    assert bucket_name_problem(name) is None
+
+
+def test_47_extra_tags_fit_on_every_resource_and_job():
+    tags = {f"t{i}": "x" for i in range(47)}
+    tagged = run_program("dev", {"tags": tags})
+    job_tags = json.loads(tagged.named("upload-handler-lambda").inputs["environment"]["variables"]["JOB_TAGS"])
+    assert len(job_tags) + 1 == 50  # the function adds media-key to each job
 
 
 def test_project_file_declares_every_setting_the_program_reads_with_a_default_and_description():

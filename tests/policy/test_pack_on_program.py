@@ -50,7 +50,7 @@ def test_the_pack_passes_on_every_resource_the_program_declares(programs, config
     resources = program_resources(programs, configuration)
     # Not vacuous: the program declares what every policy is about.
     types = {r.type for r in resources}
-    assert {rules.BUCKET, rules.PUBLIC_ACCESS_BLOCK, rules.BUCKET_POLICY, rules.FUNCTION, rules.EVENT_INVOKE_CONFIG,
+    assert {rules.BUCKET, rules.PUBLIC_ACCESS_BLOCK, rules.BUCKET_POLICY, rules.BUCKET_LOGGING, rules.FUNCTION, rules.EVENT_INVOKE_CONFIG,
             rules.PERMISSION, rules.LOG_GROUP, rules.ROLE, "aws:iam/policy:Policy", rules.QUEUE, rules.QUEUE_POLICY,
             rules.EVENT_SOURCE_MAPPING} <= types  # fmt: skip
     assert run_pack(resources) == []
@@ -94,6 +94,7 @@ BROKEN = {
     "public-acls-honoured": (set_property("media-public-access", "ignorePublicAcls", False),
                              {"s3-buckets-private-and-tls-only"}, "media-public-access"),
     "no-tls-policy": (remove("transcripts-tls-only"), {"s3-buckets-private-and-tls-only"}, "transcripts-bucket"),
+    "no-access-logging": (remove("access-logs-transcripts-logging"), {"s3-buckets-log-access"}, "transcripts-bucket"),
     # An Allow of s3:* to everyone: no longer a TLS guard, and a wildcard grant.
     "tls-deny-made-allow": (edit_document("media-tls-only", lambda statements: statements[0].update(Effect="Allow")),
                             {"s3-buckets-private-and-tls-only", "iam-no-wildcard-grants"}, "media-"),
@@ -149,10 +150,10 @@ def test_the_pack_runs_every_policy_as_mandatory(monkeypatch):
 
 
 def test_every_policy_is_mandatory_and_named_once():
-    """Eight policies for the seven rules: runtime and failure destination are checked apart, the
+    """Nine policies for the eight rules: runtime and failure destination are checked apart, the
     first on each function, the second across the stack."""
     names = [policy.name for policy in rules.POLICIES]
-    assert len(set(names)) == len(names) == 8
+    assert len(set(names)) == len(names) == 9
     for policy in rules.POLICIES:
         assert isinstance(policy, (ResourceValidationPolicy, StackValidationPolicy))
         assert policy.enforcement_level is EnforcementLevel.MANDATORY, policy.name

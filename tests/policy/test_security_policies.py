@@ -153,6 +153,40 @@ def test_at_preview_guards_are_matched_by_dependency_and_what_is_unknown_is_left
     assert "the bucket policy of bucket 'transcripts-bucket'" in unknown.value.message
 
 
+# --- s3-buckets-log-access ----------------------------------------------------------------------
+
+LOGGING_RULE = "s3-buckets-log-access"
+
+
+def logging(source: Resource, target: Resource) -> Resource:
+    inputs = {"bucket": source.outputs["bucket"], "targetBucket": target.outputs["bucket"], "targetPrefix": "media/"}
+    return Resource(rules.BUCKET_LOGGING, f"{source.name}-logging", inputs)
+
+
+def test_a_bucket_logging_into_an_access_log_bucket_passes():
+    media, logs = bucket("media-bucket"), bucket("access-logs-bucket")
+    assert violations(LOGGING_RULE, media, logs, logging(media, logs)) == []
+
+
+def test_a_bucket_without_access_logging_is_reported():
+    media, transcripts, logs = bucket("media-bucket"), bucket("transcripts-bucket"), bucket("access-logs-bucket")
+    (violation,) = violations(LOGGING_RULE, media, transcripts, logs, logging(media, logs))
+    assert violation.urn == transcripts.urn
+    assert "S3 bucket 'transcripts-bucket' has no server access logging" in violation.message
+
+
+def test_at_preview_access_logging_is_matched_by_dependency():
+    media, logs = bucket("media-bucket"), bucket("access-logs-bucket")
+    link = logging(media, logs)
+    link.inputs.update(bucket=UNKNOWN, targetBucket=UNKNOWN)
+    link.property_dependencies.update(bucket=[media.urn], targetBucket=[logs.urn])
+    assert violations(LOGGING_RULE, media, logs, link) == []
+    link.property_dependencies.clear()
+    with pytest.raises(UnknownValueError) as unknown:
+        rules.check_buckets_log_access(stack_args([media, logs, link]), lambda message, urn=None: None)
+    assert "the access logging of bucket 'media-bucket'" in unknown.value.message
+
+
 # --- iam-no-broad-managed-policies --------------------------------------------------------------
 
 MANAGED_RULE = "iam-no-broad-managed-policies"
