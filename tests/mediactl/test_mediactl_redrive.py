@@ -254,7 +254,7 @@ def test_export_saves_each_unreadable_message_and_keeps_it(run, pipeline, functi
     assert len(queued_bodies(sqs, pipeline.queue_url)) == 4
 
 
-@pytest.mark.parametrize(("answer", "deleted"), [("y\n", True), ("n\n", False), ("", False)])
+@pytest.mark.parametrize(("answer", "deleted"), [("y\n", True), ("n\n", False)])
 def test_delete_unreadable_asks_then_deletes_what_export_saved(run, pipeline, functions, sqs, tmp_path, monkeypatch, answer, deleted):
     send_unreadable(sqs, pipeline.queue_url)
     monkeypatch.setattr(sys, "stdin", io.StringIO(answer))
