@@ -9,6 +9,7 @@ from infra.completion import CompletionStage, CompletionStageArgs
 from infra.failures import FailureQueue
 from infra.settings import load_settings
 from infra.storage import PrivateBucket, PrivateBucketArgs
+from infra.transcribe_options import TranscribeOptions, TranscribeOptionsArgs
 from infra.upload import UploadStage, UploadStageArgs
 from infra.upload_queue import UploadQueue, UploadQueueArgs
 
@@ -48,6 +49,9 @@ uploads = UploadQueue(
         tags=settings.tags,
     ),
 )
+options = TranscribeOptions(
+    "transcribe-options", TranscribeOptionsArgs(settings=settings, bucket_name=transcripts.bucket_name)
+)
 upload = UploadStage(
     "upload",
     UploadStageArgs(
@@ -59,6 +63,7 @@ upload = UploadStage(
         dead_letter_queue_arn=uploads.dead_letter_arn,
         dead_letter_queue_url=uploads.dead_letter_url,
         account_id=account_id,
+        options_environment=options.environment,
     ),
 )
 completion = CompletionStage(

@@ -160,14 +160,14 @@ def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Se
     job_name = job["TranscriptionJobName"]
     json_key = naming.transcript_key(settings.output_prefix, media_key)
     text_key = naming.text_key(settings.output_prefix, media_key)
-    uri = job.get("Transcript", {}).get("TranscriptFileUri")
-    if uri and not points_to(uri, settings.output_bucket, json_key):
-        # Still read the key the naming rules give: that is where the upload handler asked for it.
-        where = f"s3://{settings.output_bucket}/{json_key}"
-        _log(f"job's transcript URI {uri} is not {where}; reading {where}", job_name, media_key,
-             outcome="uri-mismatch", level=logging.WARNING)
-
-    results = read_results(s3, settings.output_bucket, json_key)
+    source_key = transcript_key_of(job, settings, media_key)
+    body = s3.get_object(Bucket=settings.output_bucket, Key=source_key)["Body"].read()
+    results = results_of(body, f"s3://{settings.output_bucket}/{source_key}")
+    if source_key != json_key:
+        # The redacted transcript, written elsewhere (under the unredacted prefix, or under a
+        # name of Transcribe's), is put where the user looks for the transcript.
+        s3.put_object(Bucket=settings.output_bucket, Key=json_key, Body=body, ContentType="application/json")
+        _log(f"transcript copied from {source_key}", job_name, media_key, outcome="copied")
     s3.put_object(
         Bucket=settings.output_bucket,
         Key=text_key,
@@ -223,15 +223,52 @@ def record_failure(job: dict, end: JobEnd, media_bucket: str, media_key: str, se
     return "failure-recorded"
 
 
-def read_results(s3, bucket: str, key: str) -> dict:
-    """The `results` of Transcribe's JSON output. A missing or unreadable file raises."""
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+def transcript_key_of(job: dict, settings: Settings, media_key: str) -> str:
+    """The key of the transcript the `.txt` is made from: where GetTranscriptionJob says it is
+    (the redacted one when the job redacts personal data, so the text never shows it), as long
+    as that is in the transcripts bucket; else the key the naming rules give, where the upload
+    function asked Transcribe to write it."""
+    named = naming.transcript_key(settings.output_prefix, media_key)
+    transcript = job.get("Transcript", {})
+    if (job.get("ContentRedaction") or {}).get("RedactionOutput") and not transcript.get("RedactedTranscriptFileUri"):
+        # Never fall back to the unredacted transcript for the text everyone may read.
+        raise ValueError(f"job {job['TranscriptionJobName']} redacts PII but Transcribe names no redacted transcript")
+    uri = transcript.get("RedactedTranscriptFileUri") or transcript.get("TranscriptFileUri")
+    if not uri:
+        return named
+    location = s3_location(uri)
+    if location is not None and location[0] == settings.output_bucket:
+        return location[1]
+    where = f"s3://{settings.output_bucket}/{named}"
+    _log(f"job's transcript URI {uri} is not in the transcripts bucket; reading {where}", job["TranscriptionJobName"],
+         media_key, outcome="uri-mismatch", level=logging.WARNING)  # fmt: skip
+    return named
+
+
+def s3_location(uri: str) -> tuple[str, str] | None:
+    """(bucket, key) of an S3 URI as Transcribe reports it: s3://, path-style or virtual-hosted
+    https; None for anything else."""
+    parts = urllib.parse.urlsplit(uri)
+    path = urllib.parse.unquote(parts.path)
+    if parts.scheme == "s3":
+        bucket, key = parts.netloc, path.lstrip("/")
+    elif parts.netloc.startswith(("s3.", "s3-")):
+        bucket, _, key = path.lstrip("/").partition("/")
+    elif ".s3." in parts.netloc or ".s3-" in parts.netloc:
+        bucket, key = parts.netloc.split(".s3", 1)[0], path.lstrip("/")
+    else:
+        return None
+    return (bucket, key) if bucket and key else None
+
+
+def results_of(body: bytes, where: str) -> dict:
+    """The `results` of Transcribe's JSON output; a file that is not one raises."""
     try:
         results = json.loads(body)["results"]
     except (ValueError, KeyError, TypeError):
         results = None
     if not isinstance(results, dict):
-        raise ValueError(f"s3://{bucket}/{key} is not Transcribe's JSON output: it has no results object")
+        raise ValueError(f"{where} is not Transcribe's JSON output: it has no results object")
     return results
 
 
@@ -249,11 +286,7 @@ def failure_time(completion_time, event_time: str) -> str:
 
 def points_to(uri: str, bucket: str, key: str) -> bool:
     """Whether a TranscriptFileUri (path-style or virtual-hosted https, or s3://) names bucket/key."""
-    parts = urllib.parse.urlsplit(uri)
-    path = urllib.parse.unquote(parts.path)
-    if parts.scheme == "s3":
-        return parts.netloc == bucket and path == f"/{key}"
-    return path == f"/{bucket}/{key}" or (parts.netloc.startswith(f"{bucket}.") and path == f"/{key}")
+    return s3_location(uri) == (bucket, key)
 
 
 # The notification ---------------------------------------------------------------------------

@@ -214,7 +214,12 @@ def run_fetch(args) -> int:
     else:
         target = Target(output_bucket=args.bucket)
     clients = Clients(target.region)
-    path, source = transcripts.fetch(clients.s3, target, args.media_key, args.format, Path(args.out))
+    if args.unredacted:
+        if args.format != "json":
+            raise BadInput("--unredacted fetches the unredacted JSON transcript: leave out --format, or --unredacted")
+        path, source = transcripts.fetch_unredacted(clients.s3, target, args.media_key, Path(args.out))
+    else:
+        path, source = transcripts.fetch(clients.s3, target, args.media_key, args.format, Path(args.out))
     print(f"saved {path} (from {source})")
     return 0
 
@@ -412,6 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--bucket", metavar="NAME", help="fetch from this transcripts bucket (output prefix 'transcripts/')")
     fetch.add_argument("--format", choices=transcripts.FORMATS, default="json", help="which file (default: json)")
     fetch.add_argument("--out", default=".", metavar="DIR", help="where to save it (default: .)")
+    fetch.add_argument(
+        "--unredacted", action="store_true",
+        help="the unredacted JSON transcript, kept with redactPii 'redacted_and_unredacted' (if you may read it)",
+    )
     fetch.set_defaults(run=run_fetch)
 
     clean = commands.add_parser(

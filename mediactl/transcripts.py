@@ -131,6 +131,21 @@ def exists(s3, bucket: str, key: str) -> bool:
     return True
 
 
+def fetch_unredacted(s3, target: Target, media_key: str, out_dir: Path) -> tuple[Path, str]:
+    """Download the unredacted JSON transcript of `media_key`, saved as `<name>.unredacted.json`
+    beside where the redacted one goes. Only a stack with redactPii 'redacted_and_unredacted' keeps
+    one, under its own prefix; a caller who may not read that prefix gets AWS's refusal."""
+    bucket, output_prefix = target.output_bucket, target.output_prefix
+    key = naming.unredacted_transcript_key(output_prefix, media_key)
+    redacted = local_path(out_dir, naming.transcript_key(output_prefix, media_key), output_prefix)
+    if not (path := download(s3, bucket, key, redacted.with_name(redacted.name.removesuffix(".json") + ".unredacted.json"))):
+        raise ToolError(
+            f"no unredacted transcript at s3://{bucket}/{key}: the stack keeps one only with redactPii"
+            " 'redacted_and_unredacted', once the job has completed"
+        )
+    return path, f"s3://{bucket}/{key}"
+
+
 def text_from_json(s3, bucket: str, output_prefix: str, media_key: str, out_dir: Path) -> Path | None:
     """The plain text, made from the JSON transcript when no `.txt` was written beside it."""
     try:

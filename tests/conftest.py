@@ -91,7 +91,11 @@ def handler_env(monkeypatch):
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    for name in ("LANGUAGE_OPTIONS", "SUBTITLE_FORMATS", "MAX_SPEAKERS", "DATA_ACCESS_ROLE_ARN", "START_RATE", "DEAD_LETTER_QUEUE_URL"):
+    for name in (
+        "LANGUAGE_OPTIONS", "SUBTITLE_FORMATS", "MAX_SPEAKERS", "DATA_ACCESS_ROLE_ARN", "START_RATE", "DEAD_LETTER_QUEUE_URL",
+        "VOCABULARY_NAMES", "VOCABULARY_FILTER_NAMES", "VOCABULARY_FILTER_METHOD", "CHANNEL_IDENTIFICATION", "REDACT_PII",
+        "PII_ENTITY_TYPES",
+    ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 

@@ -65,6 +65,8 @@ class Recorded:
     dependencies: list[str] = field(default_factory=list)
     retain_on_delete: bool = False
     protect: bool = False
+    delete_before_replace: bool = False
+    replace_on_changes: list[str] = field(default_factory=list)
 
 
 # What AWS computes for the resource types the program declares, from the physical name.
@@ -134,6 +136,8 @@ class RecordingMonitor(MockMonitor):
             "dependencies": list(request.dependencies),
             "retain_on_delete": request.retainOnDelete,
             "protect": request.protect,
+            "delete_before_replace": request.deleteBeforeReplace,
+            "replace_on_changes": list(request.replaceOnChanges),
         }
         return response
 

@@ -19,6 +19,10 @@ CONFIGURATIONS = {
     "dev": ("dev", None),
     "prod": ("prod", None),
     "dev-notify-no-queueing": ("dev", {"notifyEmail": "a@b.co", "jobQueueing": False}),
+    "dev-every-transcribe-option": ("dev", {
+        "vocabularyFile": "tests/vocabulary/terms.txt", "vocabularyFilterWords": ["darn"], "channelIdentification": True,
+        "redactPii": "redacted_and_unredacted", "subtitleFormats": [],
+    }),  # fmt: skip
 }
 
 
