@@ -88,6 +88,15 @@ def job_name(prefix: str, bucket: str, key: str, upload_id: str) -> str:
     return f"{prefix}{readable}-{digest}"
 
 
+KEY_PREFIX_MAX = 512
+
+
+def is_valid_key_prefix(prefix: str) -> bool:
+    """A key prefix of the media bucket (the stack's keyPrefix, mediactl's --prefix): no leading
+    '/', no '*' (the notification's filter takes it literally), 512 characters at most."""
+    return not prefix.startswith("/") and "*" not in prefix and len(prefix) <= KEY_PREFIX_MAX
+
+
 def is_valid_output_prefix(prefix: str) -> bool:
     return len(prefix) <= 256 and not prefix.startswith("/") and bool(_OUTPUT_PREFIX.fullmatch(prefix))
 

@@ -111,3 +111,8 @@ def test_tag_values_keep_letters_and_replace_what_aws_refuses():
     assert naming.tag_value("talks/Ünï 1.mp3") == "talks/Ünï 1.mp3"
     assert naming.tag_value("a#b&c.mp3") == "a_b_c.mp3"
     assert len(naming.tag_value("x" * 1000)) == 256
+
+
+@pytest.mark.parametrize(("prefix", "valid"), [("", True), ("media/", True), ("a" * 512, True), ("/media", False), ("me*dia/", False), ("a" * 513, False)])
+def test_key_prefix_rule_shared_by_the_settings_and_the_media_tool(prefix, valid):
+    assert naming.is_valid_key_prefix(prefix) is valid
