@@ -4,7 +4,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from botocore.exceptions import ClientError
 
@@ -34,18 +33,11 @@ def transcript_object_key(output_prefix: str, media_key: str, fmt: str) -> str:
 
 
 def s3_location(uri: str) -> tuple[str, str]:
-    """Bucket and key of the HTTPS URI of an S3 object, as Transcribe reports its output files:
-    path style (`https://s3.REGION.amazonaws.com/BUCKET/KEY`) or virtual-hosted style."""
-    parts = urlparse(uri)
-    host = parts.netloc
-    path = unquote(parts.path.lstrip("/"))
-    if host.startswith(("s3.", "s3-")):
-        bucket, _, key = path.partition("/")
-    else:
-        bucket, key = host.split(".s3", 1)[0], path
-    if not bucket or not key:
+    """Bucket and key of the URI of an S3 object, as Transcribe reports its output files."""
+    location = naming.s3_location(uri)
+    if location is None:
         raise ToolError(f"cannot tell the S3 bucket and key of {uri!r}")
-    return bucket, key
+    return location
 
 
 def local_path(out_dir: Path, key: str, output_prefix: str) -> Path:
