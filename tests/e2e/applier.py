@@ -266,7 +266,44 @@ def topic_subscription(stack: Emulated, resource: Recorded, take: Inputs) -> Non
     stack.client("sns").subscribe(TopicArn=take("topic"), Protocol=take("protocol"), Endpoint=take("endpoint"))
 
 
+def kms_key(stack: Emulated, resource: Recorded, take: Inputs) -> None:
+    kms = stack.client("kms")
+    key = kms.create_key(Description=take("description"), Policy=take("policy"))["KeyMetadata"]
+    if take("enableKeyRotation"):
+        kms.enable_key_rotation(KeyId=key["KeyId"])
+    stack.learn(resource, arn=key["Arn"])
+
+
+def metric_alarm(stack: Emulated, resource: Recorded, take: Inputs) -> None:
+    dimensions = take("dimensions") or {}
+    stack.client("cloudwatch").put_metric_alarm(
+        AlarmName=take.name(),
+        **dropping_none(
+            AlarmDescription=take("alarmDescription"),
+            Namespace=take("namespace"),
+            MetricName=take("metricName"),
+            Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()] or None,
+            Statistic=take("statistic"),
+            Period=int(take("period")),
+            EvaluationPeriods=int(take("evaluationPeriods")),
+            DatapointsToAlarm=int(take("datapointsToAlarm")) if take("datapointsToAlarm") else None,
+            Threshold=float(take("threshold")),
+            ComparisonOperator=take("comparisonOperator"),
+            TreatMissingData=take("treatMissingData"),
+            AlarmActions=take("alarmActions"),
+            OKActions=take("okActions"),
+        ),
+    )
+
+
+def dashboard(stack: Emulated, resource: Recorded, take: Inputs) -> None:
+    stack.client("cloudwatch").put_dashboard(DashboardName=take("dashboardName"), DashboardBody=take("dashboardBody"))
+
+
 APPLY = {
+    "aws:kms/key:Key": kms_key,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
+    "aws:cloudwatch/dashboard:Dashboard": dashboard,
     "aws:s3/bucket:Bucket": bucket,
     "aws:s3/bucketLogging:BucketLogging": bucket_logging,
     "aws:s3/bucketNotification:BucketNotification": bucket_notification,
