@@ -1,6 +1,9 @@
+import functools
 from dataclasses import dataclass, field
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 from moto.transcribe.models import FakeTranscriptionJob
@@ -8,6 +11,18 @@ from moto.transcribe.models import FakeTranscriptionJob
 from aws_model import assert_valid_request
 from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET
 from lambda_env import FAKE_CREDENTIALS, REGION, fresh_import
+
+# Every botocore session parses the service models and endpoint rules anew (about 0.1 s a client),
+# and every `mock_aws` and fresh function import makes a new session: the tests share one loader,
+# whose cache holds the parsed JSON. Nothing in botocore writes to what it loads.
+_SHARED_LOADER = functools.cache(botocore.loaders.create_loader)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_service_models():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", _SHARED_LOADER)
+        yield
 
 
 @pytest.fixture
