@@ -1,5 +1,6 @@
-"""The transcription pipeline: media bucket -> upload function -> Amazon Transcribe -> transcripts
-bucket, then a completion function that writes the plain-text transcript or an error note."""
+"""The transcription pipeline: media bucket -> upload queue -> upload function -> Amazon Transcribe
+-> transcripts bucket, then a completion function that writes the plain-text transcript or an
+error note."""
 
 import pulumi
 import pulumi_aws as aws
@@ -9,10 +10,12 @@ from infra.failures import FailureQueue
 from infra.settings import load_settings
 from infra.storage import PrivateBucket, PrivateBucketArgs
 from infra.upload import UploadStage, UploadStageArgs
+from infra.upload_queue import UploadQueue, UploadQueueArgs
 
 settings = load_settings()
 account_id = aws.get_caller_identity_output().account_id
 region = aws.get_region_output().region
+partition = aws.get_partition_output().partition
 
 media = PrivateBucket(
     "media",
@@ -22,16 +25,39 @@ transcripts = PrivateBucket(
     "transcripts",
     PrivateBucketArgs(bucket_name=settings.output_bucket_name, retain_data=settings.retain_data, tags=settings.tags),
 )
+access_logs = PrivateBucket(
+    "access-logs",
+    PrivateBucketArgs(
+        retain_data=settings.retain_data,
+        tags=settings.tags,
+        expire_after_days=settings.access_log_days,
+        access_logs_from={"media": media, "transcripts": transcripts},
+        account_id=account_id,
+    ),
+)
 failures = FailureQueue("failures", tags=settings.tags, retain=settings.retain_data)
+uploads = UploadQueue(
+    "upload-queue",
+    UploadQueueArgs(
+        bucket_id=media.bucket.id,
+        bucket_arn=media.arn,
+        account_id=account_id,
+        key_prefix=settings.key_prefix,
+        function_timeout=settings.timeout,
+        retain=settings.retain_data,
+        tags=settings.tags,
+    ),
+)
 upload = UploadStage(
     "upload",
     UploadStageArgs(
         settings=settings,
-        input_bucket_id=media.bucket.id,
         input_bucket_arn=media.arn,
         output_bucket_name=transcripts.bucket_name,
         output_bucket_arn=transcripts.arn,
-        failure_queue_arn=failures.arn,
+        queue_arn=uploads.arn,
+        dead_letter_queue_arn=uploads.dead_letter_arn,
+        dead_letter_queue_url=uploads.dead_letter_url,
         account_id=account_id,
     ),
 )
@@ -42,6 +68,9 @@ completion = CompletionStage(
         output_bucket_name=transcripts.bucket_name,
         output_bucket_arn=transcripts.arn,
         failure_queue_arn=failures.arn,
+        partition=partition,
+        region=region,
+        account_id=account_id,
     ),
 )
 failures.accept_undelivered_events([completion.rule_arn])
@@ -49,7 +78,10 @@ failures.accept_undelivered_events([completion.rule_arn])
 pulumi.export("inputBucket", media.bucket_name)
 pulumi.export("outputBucket", transcripts.bucket_name)
 pulumi.export("functionName", upload.function_name)
+pulumi.export("uploadQueueUrl", uploads.url)
+pulumi.export("deadLetterQueueUrl", uploads.dead_letter_url)
 pulumi.export("failureQueueUrl", failures.url)
+pulumi.export("accessLogBucket", access_logs.bucket_name)
 pulumi.export("logGroupName", upload.log_group_name)
 pulumi.export("completionFunctionName", completion.function_name)
 pulumi.export("completionLogGroupName", completion.log_group_name)

@@ -50,8 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         ("function package", package.measure),
         ("cold import", cold_import.measure),
         ("warm per-record overhead", warm.measure),
-        ("invocations", uploads.measure_invocations),
-        ("burst", lambda quick: uploads.measure_burst(quick, stress=not quick)),
+        ("queue messages", uploads.measure_invocations),
         ("program evaluation", program_eval.measure_program),
     ]
     if args.quick or args.skip_suite:

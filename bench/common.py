@@ -68,7 +68,7 @@ def declared_upload_function() -> dict:
         _DECLARED.update(
             program=program,
             function=program.named("upload-handler-lambda").inputs,
-            notification=program.named("upload-notification").inputs["lambdaFunctions"],
+            notification=program.named("upload-queue-notification").inputs["queues"],
             media_bucket=program.outputs["inputBucket"],
             transcript_bucket=program.outputs["outputBucket"],
         )

@@ -1,10 +1,12 @@
 """Warm per-record overhead: one S3 record through a warm handler, the AWS call faked.
 
-Both handlers get the same one-record events (S3-shaped, URL-encoded keys of several shapes) and
-the same fake Transcribe client, whose `start_transcription_job` returns at once; what is left is
+Both handlers get the same one-record S3 events (URL-encoded keys of several shapes): the classic
+one as S3 invokes it, one event per invocation; ours as its queue hands them over, each event the
+body of one SQS message, ten messages a batch. Both get the same fake Transcribe client, whose `start_transcription_job` returns at once; what is left is
 the handler's own work per record. Our handler runs as the dev stack configures it (tags,
-subtitles, data-access role) and writes its log line through a JSON formatter to /dev/null, as
-Lambda's JSON log format would; the classic handler logs nothing.
+subtitles, data-access role), with its pacing computed but never waited for, and writes its log line
+through a JSON formatter to /dev/null, as Lambda's JSON log format would; the classic handler logs
+nothing.
 """
 
 import gc
@@ -57,13 +59,42 @@ def events(count: int) -> list[dict]:
     return [s3_event(s3_record(KEYS[i % len(KEYS)], sequencer=f"{i:018X}")) for i in range(count)]
 
 
-def per_record_us(lambda_handler, batch: list[dict]):
+class NoSleep:
+    """The handler's clock, without the waits."""
+
+    monotonic = staticmethod(time.monotonic)
+    time = staticmethod(time.time)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        pass
+
+
+def sqs_batches(s3_events: list[dict], size: int = 10) -> list[dict]:
+    """The events as the upload queue hands them to the function: one message each, `size` a batch."""
+    records = [
+        {
+            "messageId": f"m-{n}",
+            "receiptHandle": f"r-{n}",
+            "body": json.dumps(event),
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+            "messageAttributes": {},
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:uploads",
+            "awsRegion": "us-east-1",
+        }
+        for n, event in enumerate(s3_events)
+    ]
+    return [{"Records": records[i : i + size]} for i in range(0, len(records), size)]
+
+
+def per_record_us(lambda_handler, invocations: list[dict], records: int):
     def run() -> float:
         gc.collect()
         started = time.perf_counter_ns()
-        for event in batch:
+        for event in invocations:
             lambda_handler(event, None)
-        return (time.perf_counter_ns() - started) / len(batch) / 1000
+        return (time.perf_counter_ns() - started) / records / 1000
 
     return run
 
@@ -76,27 +107,34 @@ def measure(quick: bool) -> list[Row]:
 
     fake = FakeClient()
     batch = events(per_round)
+    batches = sqs_batches(batch)
     sink = open(os.devnull, "w")  # noqa: SIM115 - closed below
     log_handler = logging.StreamHandler(sink)
     log_handler.setFormatter(JsonLines())
     root = logging.getLogger()
     root.addHandler(log_handler)
     try:
-        with patched(handler, "transcribe", fake), patched(handler, "s3", lambda: fake), patched(classic_handler, "transcribe", fake):
+        with (
+            patched(handler, "transcribe", fake),
+            patched(handler, "s3", lambda: fake),
+            patched(handler, "clock", NoSleep),
+            patched(handler, "pacer", handler.Pacer(1e12)),
+            patched(classic_handler, "transcribe", fake),
+        ):
             samples = interleaved(
                 {
-                    "ours": per_record_us(handler.lambda_handler, batch),
-                    "baseline": per_record_us(classic_handler.lambda_handler, batch),
+                    "ours": per_record_us(handler.lambda_handler, batches, len(batch)),
+                    "baseline": per_record_us(classic_handler.lambda_handler, batch, len(batch)),
                 },
                 runs=rounds,
             )
             with patched(handler.logger, "disabled", True):
-                quiet = interleaved({"quiet": per_record_us(handler.lambda_handler, batch)}, runs=rounds)["quiet"]
-            outcomes = handler.lambda_handler(batch[0], None)
+                quiet = interleaved({"quiet": per_record_us(handler.lambda_handler, batches, len(batch))}, runs=rounds)["quiet"]
+            outcome = handler.lambda_handler(batches[0], None)
     finally:
         root.removeHandler(log_handler)
         sink.close()
-    assert outcomes == {"started": 1}, outcomes
+    assert outcome == {"batchItemFailures": []}, outcome
 
     ours, baseline = samples["ours"], samples["baseline"]
     return [
@@ -106,8 +144,8 @@ def measure(quick: bool) -> list[Row]:
             baseline=f"{median(baseline):.1f} µs",
             ratio=ratio(paired_ratio(ours, baseline)),
             note=(
-                f"Warm per record: {rounds} interleaved rounds of {per_round:,} one-record events "
-                f"({len(KEYS)} key shapes, URL-encoded), µs per record, medians and the median of "
+                f"Warm per record: {rounds} interleaved rounds of {per_round:,} one-record S3 events "
+                f"({len(KEYS)} key shapes, URL-encoded; ours in SQS batches of 10), µs per record, medians and the median of "
                 "per-round ratios; the fake Transcribe returns at once. Ours: `handler.lambda_handler` "
                 "as the dev stack configures it, JSON log line to /dev/null included "
                 f"({median(quiet):.1f} µs with its logger off). Baseline: `bench/classic_handler.py` "

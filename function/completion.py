@@ -171,7 +171,7 @@ def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Se
     s3.put_object(
         Bucket=settings.output_bucket,
         Key=text_key,
-        Body=readable.transcript_text(results).encode("utf-8"),
+        Body=readable.transcript_text(results, job.get("LanguageCode")).encode("utf-8"),
         ContentType="text/plain; charset=utf-8",
     )
     _log("text transcript written", job_name, media_key, outcome="transcribed")

@@ -1,28 +1,69 @@
-"""Upload function: every supported media upload an S3 notification reports becomes one
-Amazon Transcribe job.
+"""Upload function: fed by the upload queue (S3 -> SQS -> this function), it starts one Amazon
+Transcribe job for each media upload the messages report, at the pace the stack allows.
 
-Nothing is dropped: a record whose job could not be started makes the invocation fail once the
-other records are done, so Lambda retries the event and finally keeps it in the failure queue.
-A repeated delivery finds its job already started (same job name) and counts as done.
+- Each message holds an S3 notification (`Records`); S3's `s3:TestEvent` is skipped.
+- Back-pressure is not failure: throttling, a full Transcribe job queue and Transcribe's own
+  outages make the function wait and try again, at its pace, while the invocation has time; what
+  is still unstarted goes back to the queue (a partial batch response) with a visibility backoff.
+- A message goes to the dead-letter queue only when it can never start: a body that is not an S3
+  notification, an error that is not back-pressure and persists over several receives, or an
+  upload so old that the queue would soon expire it.
+- A repeated delivery finds its job already started (same job name) and counts as done.
+
+The handler never raises for a batch: it reports every message whose uploads are not all started.
 """
 
 import functools
 import json
 import logging
 import os
+import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 import naming
 from common import RETRIES, error_note, shared_settings, utc_seconds
+from pace import Pacer, backoff
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
 DEFAULT_LANGUAGE = "en-US"
+DEFAULT_START_RATE = 10.0
+
+# Every StartTranscriptionJob attempt goes through the function's own pacing and backoff, so
+# botocore makes one attempt only; short timeouts keep a hung call from eating the invocation.
+TRANSCRIBE_CALLS = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=15)
+
+# What tells the function "not now" (back-pressure) rather than "never": throttling (botocore's
+# own list of throttling codes, for Transcribe LimitExceededException and ThrottlingException),
+# Transcribe's job queue being full (10,000 queued jobs; Transcribe's docs on job queueing), and
+# Transcribe's own outages.
+THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException", "RequestLimitExceeded"}
+QUEUE_FULL = {"LimitExceededConcurrentJobException"}
+UNAVAILABLE = {"InternalFailureException", "ServiceUnavailable", "ServiceUnavailableException", "InternalServerError"}
+
+# Waits between attempts while Transcribe pushes back, in seconds.
+THROTTLE_WAIT = (0.5, 8.0)
+QUEUE_FULL_WAIT = (2.0, 10.0)
+# Stop starting jobs this long before the invocation's time is up (at most a third of it), so the
+# answer to Lambda and the visibility changes always get out.
+SAFETY_MARGIN = 10.0
+# The budget when there is no Lambda context (a local call).
+DEFAULT_BUDGET = 30.0
+# Visibility backoff of a message handed back without any progress in its invocation: 1 minute,
+# doubling with each receive, up to 30 minutes, so that the queue's maxReceiveCount (1000) is not
+# reached within the queue's 14-day retention.
+RETRY_VISIBILITY = (60, 1800)
+# An error that is not back-pressure sends the message to the dead-letter queue from this receive.
+DEAD_LETTER_AFTER_RECEIVES = 5
+# Uploads still unstarted this long after S3 reported them go to the dead-letter queue (where they
+# get a fresh 14 days) rather than expire from the upload queue after 14 days.
+MAX_UPLOAD_AGE = 12 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -38,6 +79,9 @@ class Settings:
     max_speakers: int = 0
     data_access_role_arn: str = ""
     job_tags: tuple[tuple[str, str], ...] = ()
+    start_rate: float = DEFAULT_START_RATE
+    """StartTranscriptionJob calls per second for this instance."""
+    dead_letter_queue_url: str = ""
 
     @classmethod
     def from_environ(cls, env) -> "Settings":
@@ -49,6 +93,8 @@ class Settings:
             max_speakers=_integer(env, "MAX_SPEAKERS"),
             data_access_role_arn=env.get("DATA_ACCESS_ROLE_ARN", ""),
             job_tags=_tags(env.get("JOB_TAGS") or "{}"),
+            start_rate=_number(env, "START_RATE", DEFAULT_START_RATE),
+            dead_letter_queue_url=env.get("DEAD_LETTER_QUEUE_URL", ""),
         )
         settings.check()
         return settings
@@ -60,6 +106,8 @@ class Settings:
             raise ValueError(
                 f"MAX_SPEAKERS is {self.max_speakers}: use 0 (off) or {naming.MIN_SPEAKERS} to {naming.MAX_SPEAKERS}"
             )
+        if self.start_rate <= 0:
+            raise ValueError(f"START_RATE is {self.start_rate:g}: it must be more than 0 jobs per second")
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -74,6 +122,14 @@ def _integer(env, name: str) -> int:
         raise ValueError(f"{name} is {value!r}: it must be a whole number") from None
 
 
+def _number(env, name: str, default: float) -> float:
+    value = env.get(name) or str(default)
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name} is {value!r}: it must be a number") from None
+
+
 def _tags(value: str) -> tuple[tuple[str, str], ...]:
     try:
         tags = json.loads(value)
@@ -85,7 +141,12 @@ def _tags(value: str) -> tuple[tuple[str, str], ...]:
 
 
 SETTINGS = Settings.from_environ(os.environ)
-transcribe = boto3.client("transcribe", config=RETRIES)
+transcribe = boto3.client("transcribe", config=TRANSCRIBE_CALLS)
+# Time as the function sees it (time(), monotonic(), sleep()): a simulation replaces it with a
+# virtual clock.
+clock = time
+# One pace per function instance: it lasts across the invocations the instance serves.
+pacer = Pacer(SETTINGS.start_rate)
 
 
 @functools.cache
@@ -95,12 +156,23 @@ def s3():
     return boto3.client("s3", config=RETRIES)
 
 
+@functools.cache
+def sqs():
+    """The SQS client, made on first use: only messages handed back or dead-lettered need it."""
+    return boto3.client("sqs", config=RETRIES)
+
+
 class BadRecord(ValueError):
     """A record that does not describe an S3 upload we can act on."""
 
 
-class UploadsNotStarted(RuntimeError):
-    """Some uploads of the event have no job yet; raised so that Lambda retries the event."""
+class BackPressure(Exception):
+    """Transcribe said "not now": a throttle, a full job queue or an outage."""
+
+    def __init__(self, code: str, queue_full: bool):
+        super().__init__(code)
+        self.code = code
+        self.queue_full = queue_full
 
 
 @dataclass(frozen=True)
@@ -115,49 +187,212 @@ class Upload:
         return f"s3://{self.bucket}/{self.key}"
 
 
+@dataclass
+class Message:
+    """One message of the batch, and how far the function got with its uploads."""
+
+    id: str
+    body: str
+    queue_arn: str
+    receipt_handle: str
+    receive_count: int
+    sent_at: float
+    """When SQS received it, in seconds since the epoch."""
+    uploads: list[Upload] = field(default_factory=list)
+    """The media uploads it reports that are not yet done with."""
+    error: str = ""
+    """Why an upload could not be started, when that was not back-pressure."""
+    unreadable: str = ""
+    """Why the body is not an S3 notification the function can act on."""
+
+    @property
+    def done(self) -> bool:
+        return not self.uploads and not self.error and not self.unreadable
+
+
 def lambda_handler(event, context):
-    records = records_of(event)
-    outcomes: dict[str, int] = {}
-    failed: list[str] = []
-    for index, record in enumerate(records):
+    deadline = Deadline.of(context)
+    messages = []
+    for sqs_record in sqs_records_of(event):
+        message = message_of(sqs_record)
         try:
-            outcome = handle_record(record, SETTINGS, transcribe, s3)
-        except Exception as error:  # noqa: BLE001 - the others still get their chance; raised below
-            key = _describe(record, index)
-            failed.append(key)
-            logger.error("upload not started: %s", error, exc_info=True, extra={"key": key, "outcome": "failed"})
-            continue
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    if failed:
-        raise UploadsNotStarted(
-            f"{len(failed)} of {len(records)} uploads not started, the event will be retried: "
-            + ", ".join(failed)
-        )
-    return outcomes
+            message.uploads = uploads_of(message.body)
+        except BadRecord as error:
+            message.unreadable = str(error)
+        messages.append(message)
+    progressed = start_uploads(messages, deadline)
+    failures = settle(messages, progressed)
+    return {"batchItemFailures": [{"itemIdentifier": message.id} for message in failures]}
 
 
-def records_of(event) -> list:
-    """The event's records; S3's test message has none. Anything else is refused."""
-    if isinstance(event, dict) and event.get("Event") == "s3:TestEvent":
-        logger.info("S3 test event skipped", extra={"outcome": "skipped"})
-        return []
+@dataclass(frozen=True)
+class Deadline:
+    """When to stop starting jobs, on `clock.monotonic()`'s scale."""
+
+    at: float
+
+    @classmethod
+    def of(cls, context) -> "Deadline":
+        budget = context.get_remaining_time_in_millis() / 1000 if context is not None else DEFAULT_BUDGET
+        return cls(clock.monotonic() + budget - min(SAFETY_MARGIN, budget / 3))
+
+    def allows(self, wait: float) -> bool:
+        return clock.monotonic() + wait < self.at
+
+
+def sqs_records_of(event) -> list:
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list):
-        raise BadRecord("event is not an S3 notification: it has no Records list")
+        raise BadRecord("event is not an SQS batch: it has no Records list")
     return records
 
 
-def handle_record(record, settings: Settings, transcribe, s3_client) -> str:
-    """Start the transcription of one record's upload; returns the outcome. `s3_client` gives
-    the S3 client, for the error notes."""
-    upload = upload_of(record)
-    if upload is None:
-        return "skipped"
-    media_format = naming.media_format(upload.key)
-    if media_format is None:
-        _log("skipped: not a supported media format", upload.key, outcome="skipped")
-        return "skipped"
+def message_of(record) -> Message:
+    attributes = record.get("attributes") or {}
+    return Message(
+        id=record["messageId"],
+        body=record.get("body", ""),
+        queue_arn=record.get("eventSourceARN", ""),
+        receipt_handle=record.get("receiptHandle", ""),
+        receive_count=int(attributes.get("ApproximateReceiveCount", 1)),
+        sent_at=int(attributes.get("SentTimestamp", 0)) / 1000 or clock.time(),
+    )
 
+
+def uploads_of(body: str) -> list[Upload]:
+    """The media uploads a message body reports (other records are logged and skipped); S3's
+    test message has none. Anything but an S3 notification is refused."""
+    try:
+        notification = json.loads(body)
+    except (json.JSONDecodeError, TypeError):
+        notification = None
+    if isinstance(notification, dict) and notification.get("Event") == "s3:TestEvent":
+        logger.info("S3 test event skipped", extra={"outcome": "skipped"})
+        return []
+    records = notification.get("Records") if isinstance(notification, dict) else None
+    if not isinstance(records, list):
+        raise BadRecord("message is not an S3 notification: its body has no Records list")
+    return [upload for upload in map(upload_of, records) if upload is not None]
+
+
+def start_uploads(messages: list[Message], deadline: Deadline) -> bool:
+    """Start what the messages report, in order, at the instance's pace; wait out back-pressure
+    while there is time. Returns whether any record was done with."""
+    progressed = False
+    pushed_back = 0
+    for message in messages:
+        while message.uploads:
+            wait = pacer.reserve(clock.monotonic(), deadline.at)
+            if wait is None:
+                return progressed
+            clock.sleep(wait)
+            upload = message.uploads[0]
+            try:
+                start_upload(upload, SETTINGS, transcribe, s3)
+            except BackPressure as pressure:
+                wait_range = QUEUE_FULL_WAIT if pressure.queue_full else THROTTLE_WAIT
+                wait = backoff(pushed_back, *wait_range)
+                pushed_back += 1
+                _log(f"back-pressure ({pressure.code}): waiting {wait:.1f} s", upload.key, outcome="held")
+                if not deadline.allows(wait):
+                    return progressed
+                clock.sleep(wait)
+                continue
+            except Exception as error:  # noqa: BLE001 - kept on the message; settle() decides
+                message.error = f"{type(error).__name__}: {error}"
+                logger.error("upload not started: %s", error, exc_info=True, extra={"key": upload.key, "outcome": "failed"})
+                break
+            message.uploads.pop(0)
+            pushed_back = 0
+            progressed = True
+    return progressed
+
+
+def settle(messages: list[Message], progressed: bool) -> list[Message]:
+    """Decide what becomes of each message not done with: back to the queue after a backoff, or
+    to the dead-letter queue. Returns those that go back."""
+    retry = []
+    for message in messages:
+        if message.done:
+            continue
+        reason = dead_letter_reason(message)
+        if reason is None or not dead_letter(message, *reason):
+            retry.append(message)
+    hand_back(retry, progressed)
+    return retry
+
+
+def dead_letter_reason(message: Message) -> tuple[str, str] | None:
+    """(code, reason) when the message will never start and goes to the dead-letter queue."""
+    if message.unreadable:
+        return "BadMessage", message.unreadable
+    if message.error and message.receive_count >= DEAD_LETTER_AFTER_RECEIVES:
+        return "Failed", f"{message.error} (after {message.receive_count} receives)"
+    if clock.time() - message.sent_at > MAX_UPLOAD_AGE:
+        return "Expired", f"not started {MAX_UPLOAD_AGE // 86400} days after the upload: {message.error or 'Transcribe kept pushing back'}"
+    return None
+
+
+def retry_visibility(message: Message, progressed: bool) -> int:
+    """Seconds before a message handed back is received again: at once while jobs are starting,
+    with a backoff by receive count when nothing could start or the message failed."""
+    if progressed and not message.error:
+        return 0
+    low, high = RETRY_VISIBILITY
+    return int(min(high, low * 2 ** (message.receive_count - 1)))
+
+
+def hand_back(messages: list[Message], progressed: bool) -> None:
+    """Set each message's visibility to its backoff. A change that fails only leaves the
+    message to the queue's own visibility timeout: it still comes back."""
+    for chunk in (messages[i : i + 10] for i in range(0, len(messages), 10)):
+        entries = [
+            {"Id": str(n), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": retry_visibility(m, progressed)}
+            for n, m in enumerate(chunk)
+        ]
+        try:
+            answer = sqs().change_message_visibility_batch(QueueUrl=queue_url(chunk[0].queue_arn), Entries=entries)
+        except (ClientError, BotoCoreError) as error:
+            logger.warning("visibility not changed: %s", error, extra={"outcome": "held"})
+            continue
+        for failed in answer.get("Failed", []):
+            logger.warning("visibility not changed: %s", failed.get("Message"), extra={"outcome": "held"})
+    for message in messages:
+        logger.info("handed back to the upload queue", extra={
+            "messageId": message.id, "outcome": "retry", "receiveCount": message.receive_count,
+            "visibility": retry_visibility(message, progressed), "error": message.error or None,
+        })  # fmt: skip
+
+
+@functools.cache
+def queue_url(queue_arn: str) -> str:
+    *_, account, name = queue_arn.split(":")
+    return sqs().get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+
+
+def dead_letter(message: Message, code: str, reason: str) -> bool:
+    """Put the message, as it came, into the dead-letter queue with why; True once it is there."""
+    try:
+        sqs().send_message(
+            QueueUrl=SETTINGS.dead_letter_queue_url,
+            MessageBody=message.body or "(empty)",
+            MessageAttributes={
+                "ERROR_CODE": {"DataType": "String", "StringValue": code},
+                "ERROR_MESSAGE": {"DataType": "String", "StringValue": reason[:1024]},
+            },
+        )
+    except (ClientError, BotoCoreError) as error:
+        logger.error("not moved to the dead-letter queue, handed back instead: %s", error,
+                     extra={"messageId": message.id, "outcome": "retry"})  # fmt: skip
+        return False
+    logger.error("moved to the dead-letter queue: %s", reason, extra={"messageId": message.id, "outcome": "dead-lettered", "error": code})
+    return True
+
+
+def start_upload(upload: Upload, settings: Settings, transcribe, s3_client) -> str:
+    """Start the transcription of one upload; returns the outcome, or raises BackPressure when
+    Transcribe says "not now". `s3_client` gives the S3 client, for the error notes."""
+    media_format = naming.media_format(upload.key)
     job_name = naming.job_name(settings.job_name_prefix, upload.bucket, upload.key, upload.upload_id)
     if upload.size is not None and upload.size >= naming.MAX_MEDIA_BYTES:
         reason = f"the file has {upload.size} bytes; Transcribe takes files under 2 GB"
@@ -167,8 +402,13 @@ def handle_record(record, settings: Settings, transcribe, s3_client) -> str:
 
     try:
         transcribe.start_transcription_job(**job_request(upload, job_name, media_format, settings))
+    except (ConnectionError, HTTPClientError) as error:
+        raise BackPressure(type(error).__name__, queue_full=False) from error
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code in THROTTLED or code in QUEUE_FULL or code in UNAVAILABLE or status >= 500:
+            raise BackPressure(code, queue_full=code in QUEUE_FULL) from error
         if code == "ConflictException":
             _log("already started (repeated delivery)", upload.key, job_name, outcome="duplicate")
             return "duplicate"
@@ -193,7 +433,7 @@ def is_access_problem(message: str) -> bool:
 
 
 def upload_of(record) -> Upload | None:
-    """The upload a record reports, or None (logged) for records that are not uploads."""
+    """The media upload a record reports, or None (logged) for records that are not one."""
     try:
         event_name = record["eventName"]
         bucket = record["s3"]["bucket"]["name"]
@@ -206,6 +446,9 @@ def upload_of(record) -> Upload | None:
         return None
     if key.endswith("/"):
         _log("skipped: folder marker", key, outcome="skipped")
+        return None
+    if naming.media_format(key) is None:
+        _log("skipped: not a supported media format", key, outcome="skipped")
         return None
     upload_id = item.get("sequencer") or item.get("versionId") or item.get("eTag")
     if not upload_id:
@@ -254,13 +497,6 @@ def write_error(s3, settings: Settings, upload: Upload, job_name: str, reason: s
         Body=error_note(upload.media_uri, job_name, reason, utc_seconds()),
         ContentType="application/json",
     )
-
-
-def _describe(record, index: int) -> str:
-    try:
-        return urllib.parse.unquote_plus(record["s3"]["object"]["key"])
-    except (KeyError, TypeError):
-        return f"record #{index}"
 
 
 def _log(message: str, key: str, job_name: str | None = None, *, outcome: str, level=logging.INFO) -> None:

@@ -14,6 +14,10 @@ SENTENCE_ENDS = frozenset(".?!。？！")
 
 NO_SPEECH = "(No speech was found in this media file.)"
 
+# Languages written without spaces between words (Transcribe's LanguageCode, up to the '-'): their
+# words are joined as Transcribe joins them in its own `transcript`.
+UNSPACED_LANGUAGES = frozenset({"ja", "zh", "th"})
+
 
 @dataclass(frozen=True)
 class Word:
@@ -46,24 +50,40 @@ def words_of(results: dict) -> list[Word]:
     return words
 
 
-def transcript_text(results: dict) -> str:
+def transcript_text(results: dict, language_code: str | None = None) -> str:
     """The plain-text transcript: one line per speaker turn when speakers are labelled, else
-    paragraphs separated by a blank line."""
+    paragraphs separated by a blank line. The language (the job's, else the one the output names)
+    says whether words are separated by spaces."""
+    spaced = is_spaced(language_code or results.get("language_code"))
     words = words_of(results)
     if not words:
         spoken = " ".join(t.get("transcript", "") for t in results.get("transcripts") or []).strip()
         return (spoken or NO_SPEECH) + "\n"
     if any(word.speaker for word in words):
-        return "".join(f"{speaker_name(speaker)}: {join_words(turn)}\n" for speaker, turn in speaker_turns(words))
-    return "\n\n".join(join_words(paragraph) for paragraph in paragraphs(words)) + "\n"
+        return "".join(
+            f"{speaker_name(speaker)}: {join_words(turn, spaced)}\n" for speaker, turn in speaker_turns(words)
+        )
+    return "\n\n".join(join_words(paragraph, spaced) for paragraph in paragraphs(words)) + "\n"
 
 
-def join_words(words: list[Word]) -> str:
-    """Words separated by spaces, punctuation attached to the word before it."""
+def is_spaced(language_code: str | None) -> bool:
+    """Whether the language puts spaces between words ('ja-JP', 'zh-CN', 'th-TH' do not)."""
+    return (language_code or "").split("-")[0].lower() not in UNSPACED_LANGUAGES
+
+
+def join_words(words: list[Word], spaced: bool = True) -> str:
+    """Words separated by spaces, punctuation attached to the word before it. In a language
+    written without spaces only two Latin-script words in a row ('AWS Lambda') keep one."""
     text = ""
     for word in words:
-        text += word.content if word.punctuation or not text else " " + word.content
+        if text and not word.punctuation and (spaced or _latin(text[-1]) and _latin(word.content[0])):
+            text += " "
+        text += word.content
     return text
+
+
+def _latin(character: str) -> bool:
+    return character.isascii() and character.isalnum()
 
 
 def speaker_turns(words: list[Word]) -> list[tuple[str | None, list[Word]]]:

@@ -25,6 +25,10 @@ class CompletionStageArgs:
     failure_queue_arn: pulumi.Input[str]
     """Where events end up that the function failed on, or that EventBridge could not deliver
     (the queue must accept them from `rule_arn`)."""
+    partition: pulumi.Input[str]
+    region: pulumi.Input[str]
+    account_id: pulumi.Input[str]
+    """Where this stack's Transcribe jobs are: the ARN of each starts with these."""
 
 
 def job_state_change_pattern(job_name_prefix: str) -> dict:
@@ -37,6 +41,13 @@ def job_state_change_pattern(job_name_prefix: str) -> dict:
             "TranscriptionJobName": [{"prefix": job_name_prefix}],
         },
     }
+
+
+def transcription_jobs(args: CompletionStageArgs, job_name_prefix: str) -> pulumi.Output[str]:
+    """The ARN pattern of this stack's Transcribe jobs."""
+    return pulumi.Output.concat(
+        "arn:", args.partition, ":transcribe:", args.region, ":", args.account_id, ":transcription-job/", job_name_prefix, "*"
+    )
 
 
 class CompletionStage(pulumi.ComponentResource):
@@ -54,9 +65,7 @@ class CompletionStage(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         statements = [
-            # On "*": we could not confirm that GetTranscriptionJob takes resource-level ARNs, and an
-            # ARN it does not support would deny every call.
-            allow(["transcribe:GetTranscriptionJob"], ["*"]),
+            allow(["transcribe:GetTranscriptionJob"], [transcription_jobs(args, s.job_name_prefix)]),
             allow(["s3:GetObject", "s3:PutObject"], [objects(args.output_bucket_arn, s.output_prefix)]),
         ]
         environment = {

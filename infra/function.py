@@ -36,7 +36,9 @@ class PipelineFunctionArgs:
     environment: dict[str, pulumi.Input[str]]
     statements: list[dict]
     """IAM statements for exactly what the code calls (logs and the failure queue are added)."""
-    failure_queue_arn: pulumi.Input[str]
+    failure_queue_arn: pulumi.Input[str] | None
+    """Where Lambda keeps the events of asynchronous invocations that failed every retry; None
+    for a function fed by an event source mapping, whose queue keeps its own failures."""
     memory_size: int
     timeout: int
     log_retention_days: int
@@ -62,8 +64,9 @@ class PipelineFunctionArgs:
 
 
 class PipelineFunction(pulumi.ComponentResource):
-    """Function + role with one customer-managed policy + JSON logs with retention +
-    asynchronous-invoke config sending exhausted events to the failure queue."""
+    """Function + role with one customer-managed policy + JSON logs with retention + (for a
+    function invoked asynchronously) an invoke config sending exhausted events to the failure
+    queue."""
 
     arn: pulumi.Output[str]
     function_name: pulumi.Output[str]
@@ -88,16 +91,16 @@ class PipelineFunction(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        statements = [
+            allow(["logs:CreateLogStream", "logs:PutLogEvents"], [pulumi.Output.concat(self.log_group.arn, ":*")]),
+            *args.statements,
+        ]
+        if args.failure_queue_arn is not None:
+            statements.append(allow(["sqs:SendMessage"], [args.failure_queue_arn]))
         self.policy = aws.iam.Policy(
             f"{name}-policy",
             description=f"What {args.handler} calls, and nothing more.",
-            policy=pulumi.Output.json_dumps(
-                document(
-                    allow(["logs:CreateLogStream", "logs:PutLogEvents"], [pulumi.Output.concat(self.log_group.arn, ":*")]),
-                    allow(["sqs:SendMessage"], [args.failure_queue_arn]),
-                    *args.statements,
-                )
-            ),
+            policy=pulumi.Output.json_dumps(document(*statements)),
             tags=args.tags,
             opts=child,
         )
@@ -123,14 +126,15 @@ class PipelineFunction(pulumi.ComponentResource):
             tags=args.tags,
             opts=after_permissions,
         )
-        aws.lambda_.FunctionEventInvokeConfig(
-            f"{name}-async",
-            function_name=self.function.name,
-            maximum_retry_attempts=MAX_RETRIES,
-            maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
-            destination_config={"on_failure": {"destination": args.failure_queue_arn}},
-            opts=after_permissions,
-        )
+        if args.failure_queue_arn is not None:
+            aws.lambda_.FunctionEventInvokeConfig(
+                f"{name}-async",
+                function_name=self.function.name,
+                maximum_retry_attempts=MAX_RETRIES,
+                maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
+                destination_config={"on_failure": {"destination": args.failure_queue_arn}},
+                opts=after_permissions,
+            )
 
         self.arn = self.function.arn
         self.function_name = self.function.name

@@ -5,6 +5,7 @@ every stack's config), so this module requires every key instead of repeating a 
 A bad value stops the preview with one sentence: the key, the value, what is allowed.
 """
 
+import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -20,15 +21,29 @@ LOG_RETENTION_DAYS = (
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 ON_DESTROY = ("retain", "delete")
-_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# S3's general purpose bucket naming rules, one message each.
+_BUCKET_NAME_LENGTH = (3, 63)
+_BUCKET_NAME_CHARACTERS = re.compile(r"[a-z0-9.-]*")
+_IP_ADDRESS_FORM = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){3}")
+_BUCKET_NAME_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_NAME_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+# Every resource and every job takes 50 tags; the program sets project and stack on all of them,
+# and media-key on each job.
+TAGS_MAX = 50
+USER_TAGS_MAX = TAGS_MAX - 3
+SUPPORTED_LANGUAGES_URL = "https://docs.aws.amazon.com/transcribe/latest/dg/supported-languages.html"
+# Lambda's limits for an SQS event source mapping's maximum concurrency.
+START_CONCURRENCY_RANGE = (2, 1000)
+START_RATE_MAX = 1000
 # Lambda allows 4 KB for all of a function's environment variables; the others take ~600 bytes.
 JOB_TAGS_MAX = 2048
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
 
 
-class SettingsError(ValueError):
-    """A configured value the program cannot use."""
+class SettingsError(pulumi.RunError):
+    """A configured value the program cannot use. A RunError, so that the Pulumi CLI prints its
+    one sentence instead of a Python traceback."""
 
 
 def transcribe_language_codes() -> tuple[str, ...]:
@@ -55,11 +70,19 @@ class Settings:
     """Transcripts are written under this prefix of the output bucket."""
     job_queueing: bool
     """Queue jobs beyond Transcribe's concurrent-job quota instead of failing them."""
+    start_concurrency: int
+    """Upload-function instances that start jobs at once (the event source mapping's maximum)."""
+    start_rate: int
+    """StartTranscriptionJob calls per second for the whole stack, shared by those instances."""
     memory_size: int
     timeout: int
     log_retention_days: int
     on_destroy: str
-    """'retain' keeps both buckets and their data on `pulumi destroy`; 'delete' removes them."""
+    """What `pulumi destroy` does to what holds data: the media, transcripts and access-log
+    buckets, and the upload queue, its dead-letter queue and the failure queue. 'retain' keeps
+    them, with their contents, in AWS; 'delete' empties and removes them."""
+    access_log_days: int
+    """Days the buckets' S3 server access logs are kept."""
     input_bucket_name: str
     output_bucket_name: str
     notify_email: str
@@ -80,6 +103,12 @@ class Settings:
         return naming.job_name_prefix(self.project, self.stack)
 
     @property
+    def start_rate_per_instance(self) -> float:
+        """The pace of one upload-function instance, so that all of them together keep to
+        start_rate."""
+        return self.start_rate / self.start_concurrency
+
+    @property
     def retain_data(self) -> bool:
         return self.on_destroy == "retain"
 
@@ -96,10 +125,13 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
         key_prefix=config.require("keyPrefix"),
         output_prefix=config.require("outputPrefix"),
         job_queueing=config.require_bool("jobQueueing"),
+        start_concurrency=config.require_int("startConcurrency"),
+        start_rate=config.require_int("startRate"),
         memory_size=config.require_int("memorySize"),
         timeout=config.require_int("timeout"),
         log_retention_days=config.require_int("logRetentionDays"),
         on_destroy=config.require("onDestroy"),
+        access_log_days=config.require_int("accessLogDays"),
         input_bucket_name=config.require("inputBucketName"),
         output_bucket_name=config.require("outputBucketName"),
         notify_email=config.require("notifyEmail"),
@@ -125,15 +157,34 @@ def _check_language(s: Settings) -> None:
     codes = transcribe_language_codes()
     if s.language_code != "auto" and s.language_code not in codes:
         raise SettingsError(
-            f"languageCode is {s.language_code!r}: use 'auto' or a Transcribe language code such as"
-            " en-US, en-GB, es-ES, fr-FR, de-DE (see the README for the full list)"
+            f"languageCode is {s.language_code!r}: use 'auto' or a Transcribe language code"
+            f"{_did_you_mean(s.language_code, codes)} (all of them: {SUPPORTED_LANGUAGES_URL})"
         )
     if unknown := [code for code in s.language_options if code not in codes]:
-        raise SettingsError(f"languageOptions has {unknown}: each must be a Transcribe language code such as en-US")
+        raise SettingsError(
+            f"languageOptions has {unknown}: each must be a Transcribe language code"
+            f"{_did_you_mean(unknown[0], codes)} (all of them: {SUPPORTED_LANGUAGES_URL})"
+        )
     if s.language_options and s.language_code != "auto":
         raise SettingsError("languageOptions is set but languageCode is not 'auto': options apply to language identification only")
     if len(s.language_options) == 1:
         raise SettingsError("languageOptions has one language: give two or more, or set languageCode to it instead")
+
+
+def _did_you_mean(code: str, codes: tuple[str, ...]) -> str:
+    """', such as de-DE or de-CH' for 'de-AT': the codes most like the one written, those of the
+    same language first."""
+    folded = code.casefold().replace("_", "-")
+    by_folded = {c.casefold(): c for c in codes}
+    same_language = [c for c in by_folded if c.split("-")[0] == folded.split("-")[0]]
+    if same_language:
+        close = difflib.get_close_matches(folded, same_language, n=3, cutoff=0)
+    else:
+        close = difflib.get_close_matches(folded, by_folded, n=3, cutoff=0.75)
+    if not close:
+        return ", such as en-US, es-ES or fr-FR"
+    *first, last = [by_folded[c] for c in close[:3]]
+    return f", such as {', '.join(first)} or {last}" if first else f", such as {last}"
 
 
 def _check_subtitles(s: Settings) -> None:
@@ -160,6 +211,23 @@ def _check_prefixes(s: Settings) -> None:
         raise SettingsError(f"the project and stack names give the job-name prefix {s.job_name_prefix!r}, which Transcribe refuses")
 
 
+def _check_start_pace(s: Settings) -> None:
+    low, high = START_CONCURRENCY_RANGE
+    if not low <= s.start_concurrency <= high:
+        raise SettingsError(
+            f"startConcurrency is {s.start_concurrency}: the upload queue's event source mapping allows {low} to {high} instances"
+        )
+    if not 1 <= s.start_rate <= START_RATE_MAX:
+        raise SettingsError(
+            f"startRate is {s.start_rate}: use 1 to {START_RATE_MAX} jobs per second (Transcribe's default quota is 25)"
+        )
+    if s.start_concurrency > s.start_rate:
+        raise SettingsError(
+            f"startConcurrency is {s.start_concurrency} but startRate is {s.start_rate}: each instance would start"
+            " less than one job a second; use a startConcurrency of at most startRate"
+        )
+
+
 def _check_function(s: Settings) -> None:
     if not 128 <= s.memory_size <= 10240:
         raise SettingsError(f"memorySize is {s.memory_size}: Lambda allows 128 to 10240 (MB)")
@@ -174,21 +242,44 @@ def _check_function(s: Settings) -> None:
 
 def _check_data(s: Settings) -> None:
     if s.on_destroy not in ON_DESTROY:
-        raise SettingsError(f"onDestroy is {s.on_destroy!r}: use 'retain' (keep the buckets and data) or 'delete'")
+        raise SettingsError(f"onDestroy is {s.on_destroy!r}: use 'retain' (keep the buckets, the queues and what they hold) or 'delete'")
+    if s.access_log_days < 1:
+        raise SettingsError(f"accessLogDays is {s.access_log_days}: keep the access logs 1 day or more")
     for key, name in (("inputBucketName", s.input_bucket_name), ("outputBucketName", s.output_bucket_name)):
-        if name and (not _BUCKET_NAME.fullmatch(name) or ".." in name):
-            raise SettingsError(
-                f"{key} is {name!r}: an S3 bucket name has 3 to 63 lower-case letters, digits, '.' or '-', or leave it empty for a generated name"
-            )
+        if name and (problem := bucket_name_problem(name)):
+            raise SettingsError(f"{key} is {name!r}: {problem}, or leave it empty for a generated name")
     if s.input_bucket_name and s.input_bucket_name == s.output_bucket_name:
         raise SettingsError("inputBucketName and outputBucketName are the same: the transcripts need a bucket of their own")
     if s.notify_email and not _EMAIL.fullmatch(s.notify_email):
         raise SettingsError(f"notifyEmail is {s.notify_email!r}: give one email address, or leave it empty")
 
 
+def bucket_name_problem(name: str) -> str | None:
+    """What S3's bucket naming rules say against `name`; None for a valid name."""
+    low, high = _BUCKET_NAME_LENGTH
+    if not low <= len(name) <= high:
+        return f"an S3 bucket name has {low} to {high} characters, this one {len(name)}"
+    if not _BUCKET_NAME_CHARACTERS.fullmatch(name):
+        return "an S3 bucket name has only lower-case letters, digits, '.' and '-'"
+    if not (name[0].isalnum() and name[-1].isalnum()):
+        return "an S3 bucket name begins and ends with a letter or digit"
+    if ".." in name:
+        return "an S3 bucket name has no two adjacent periods"
+    if _IP_ADDRESS_FORM.fullmatch(name):
+        return "an S3 bucket name is not written as an IP address"
+    if prefix := next((p for p in _BUCKET_NAME_RESERVED_PREFIXES if name.startswith(p)), None):
+        return f"S3 reserves bucket names starting with {prefix!r}"
+    if suffix := next((x for x in _BUCKET_NAME_RESERVED_SUFFIXES if name.endswith(x)), None):
+        return f"S3 reserves bucket names ending with {suffix!r}"
+    return None
+
+
 def _check_tags(s: Settings) -> None:
-    if len(s.tags) > 50:
-        raise SettingsError(f"tags has {len(s.extra_tags)} entries: AWS resources take 50 tags at most, project and stack included")
+    if len(s.extra_tags) > USER_TAGS_MAX:
+        raise SettingsError(
+            f"tags has {len(s.extra_tags)} entries: {USER_TAGS_MAX} are yours to set (AWS takes {TAGS_MAX} per resource;"
+            " the program sets project and stack everywhere, and media-key on each job)"
+        )
     if len(s.job_tags) > JOB_TAGS_MAX:
         raise SettingsError(
             f"tags take {len(s.job_tags)} characters in the upload function's environment: Lambda allows 4 KB"
@@ -205,4 +296,7 @@ def _check_tags(s: Settings) -> None:
             raise SettingsError(f"tags.{key} is {value!r}: up to 256 letters, digits, spaces or _.:/=+-@")
 
 
-_CHECKS = (_check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_function, _check_data, _check_tags)
+_CHECKS = (
+    _check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_start_pace, _check_function,
+    _check_data, _check_tags,
+)  # fmt: skip

@@ -1,4 +1,5 @@
-"""Private, encrypted S3 buckets that only accept TLS requests."""
+"""Private, encrypted S3 buckets that only accept TLS requests, and the bucket that keeps their
+server access logs."""
 
 from dataclasses import dataclass, field
 
@@ -16,11 +17,22 @@ class PrivateBucketArgs:
     retain_data: bool = True
     """Keep the bucket and its objects on `pulumi destroy` (and never force-delete them)."""
     tags: dict[str, str] = field(default_factory=dict)
+    expire_after_days: int = 0
+    """Delete each object this many days after it was written; 0 keeps objects."""
+    access_logs_from: dict[str, "PrivateBucket"] = field(default_factory=dict)
+    """Buckets whose S3 server access logs this bucket receives, each under the key prefix
+    `<its key here>/` ({"media": media_bucket}); they must belong to `account_id`."""
+    account_id: pulumi.Input[str] | None = None
+    """The account whose buckets may deliver access logs here."""
 
 
 class PrivateBucket(pulumi.ComponentResource):
     """A bucket with every public access blocked, TLS required, owner-enforced objects,
-    default encryption, and a lifecycle rule that aborts abandoned multipart uploads."""
+    default encryption, and a lifecycle rule that aborts abandoned multipart uploads.
+
+    With `access_logs_from`, it is the access-log bucket of those buckets: its policy lets S3's
+    logging service write their logs, each under its own prefix, and it switches their logging on.
+    """
 
     bucket_name: pulumi.Output[str]
     arn: pulumi.Output[str]
@@ -62,28 +74,68 @@ class PrivateBucket(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=self.bucket.id,
-            rules=[
-                {
-                    "id": "abort-incomplete-multipart-uploads",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "abort_incomplete_multipart_upload": {
-                        "days_after_initiation": ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS
-                    },
-                }
-            ],
+            rules=lifecycle_rules(args.expire_after_days),
             opts=child,
         )
-        aws.s3.BucketPolicy(
+        policy = tls_only_policy(self.bucket.arn)
+        policy["Statement"][:0] = [
+            access_log_delivery(self.bucket.arn, access_log_prefix(source_name), source.arn, args.account_id)
+            for source_name, source in args.access_logs_from.items()
+        ]
+        bucket_policy = aws.s3.BucketPolicy(
             f"{name}-tls-only",
             bucket=self.bucket.id,
-            policy=pulumi.Output.json_dumps(tls_only_policy(self.bucket.arn)),
+            policy=pulumi.Output.json_dumps(policy),
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[public_access])),
         )
+        # Logging starts once S3's logging service may write here. With retain_data the logging
+        # stays with the buckets left behind, like their other guards.
+        for source_name, source in args.access_logs_from.items():
+            aws.s3.BucketLogging(
+                f"{name}-{source_name}-logging",
+                bucket=source.bucket.id,
+                target_bucket=self.bucket.id,
+                target_prefix=access_log_prefix(source_name),
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[bucket_policy])),
+            )
 
         self.bucket_name = self.bucket.bucket
         self.arn = self.bucket.arn
         self.register_outputs({"bucket_name": self.bucket_name, "arn": self.arn})
+
+
+def lifecycle_rules(expire_after_days: int) -> list[dict]:
+    rules = [
+        {
+            "id": "abort-incomplete-multipart-uploads",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS},
+        }
+    ]
+    if expire_after_days:
+        rules.append(
+            {"id": "expire-objects", "status": "Enabled", "filter": {"prefix": ""}, "expiration": {"days": expire_after_days}}
+        )
+    return rules
+
+
+def access_log_prefix(source_name: str) -> str:
+    return f"{source_name}/"
+
+
+def access_log_delivery(
+    log_bucket_arn: pulumi.Input[str], prefix: str, source_arn: pulumi.Input[str], account_id: pulumi.Input[str]
+) -> dict:
+    """Let S3's logging service write the access logs of one bucket of this account under `prefix`."""
+    return {
+        "Sid": f"AccessLogsFrom{prefix.strip('/').title().replace('-', '')}",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": pulumi.Output.concat(log_bucket_arn, "/", prefix, "*"),
+        "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}, "StringEquals": {"aws:SourceAccount": account_id}},
+    }
 
 
 def tls_only_policy(bucket_arn: pulumi.Input[str]) -> dict:

@@ -1,35 +1,38 @@
-"""The upload stage: an S3 upload of a supported media file starts a Transcribe job."""
+"""The upload stage: the upload function, fed by the upload queue, starts a Transcribe job for
+each media upload at the pace the stack's settings allow."""
 
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from function import naming
 from infra.access import TranscribeDataAccessArgs, TranscribeDataAccessRole, allow, objects
 from infra.function import PipelineFunction, PipelineFunctionArgs
 from infra.settings import Settings
 
 
+# Messages the function receives at once. With the function's own pacing, a batch of 10 takes
+# under a second at the default pace, and SQS hands out 10 messages per receive.
+BATCH_SIZE = 10
+
+
 @dataclass
 class UploadStageArgs:
     settings: Settings
-    input_bucket_id: pulumi.Input[str]
     input_bucket_arn: pulumi.Input[str]
     output_bucket_name: pulumi.Input[str]
     output_bucket_arn: pulumi.Input[str]
-    failure_queue_arn: pulumi.Input[str]
+    queue_arn: pulumi.Input[str]
+    """The upload queue that feeds the function."""
+    dead_letter_queue_arn: pulumi.Input[str]
+    dead_letter_queue_url: pulumi.Input[str]
+    """Where the function puts the messages it will never be able to start."""
     account_id: pulumi.Input[str]
-
-
-def notification_suffixes() -> list[str]:
-    """S3 suffix filters are case-sensitive: each format in lower and UPPER case."""
-    return [f".{fmt}" for fmt in naming.SUPPORTED_FORMATS] + [f".{fmt.upper()}" for fmt in naming.SUPPORTED_FORMATS]
 
 
 class UploadStage(pulumi.ComponentResource):
     """The upload function, its permissions, the optional Transcribe data-access role, and the
-    bucket notification that invokes the function for media uploads only."""
+    event source mapping that feeds it from the upload queue."""
 
     function_name: pulumi.Output[str]
     function_arn: pulumi.Output[str]
@@ -49,15 +52,32 @@ class UploadStage(pulumi.ComponentResource):
             "MAX_SPEAKERS": str(s.max_speakers),
             "JOB_NAME_PREFIX": s.job_name_prefix,
             "JOB_TAGS": s.job_tags,
+            "START_RATE": f"{s.start_rate_per_instance:g}",
+            "DEAD_LETTER_QUEUE_URL": args.dead_letter_queue_url,
         }
         statements = [
-            # On "*": we could not confirm that these Transcribe actions take resource-level ARNs,
-            # and an ARN they do not support would deny every call.
-            allow(["transcribe:StartTranscriptionJob", "transcribe:TagResource"], ["*"]),
+            # On "*": the Service Authorization Reference lists no resource type for these two
+            # actions. Its condition keys bound the start to this stack's transcripts bucket
+            # (transcribe:OutputBucketName); the function sends no output KMS key, and there is no
+            # key for the data-access role (iam:PassRole below names it).
+            allow(
+                ["transcribe:StartTranscriptionJob"],
+                ["*"],
+                {"StringEquals": {"transcribe:OutputBucketName": args.output_bucket_name}},
+            ),
+            allow(["transcribe:TagResource"], ["*"]),
             # Without a data-access role Transcribe reads the media and writes the transcript
             # with the caller's permissions; the function also writes `.error.json` notes.
             allow(["s3:GetObject"], [objects(args.input_bucket_arn, s.key_prefix)]),
             allow(["s3:PutObject"], [objects(args.output_bucket_arn, s.output_prefix)]),
+            # Lambda polls the queue with the function's role; the function itself finds the
+            # queue's URL, hands back what it could not start yet with a backoff, and moves what
+            # will never start to the dead-letter queue.
+            allow(
+                ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ChangeMessageVisibility"],
+                [args.queue_arn],
+            ),
+            allow(["sqs:SendMessage"], [args.dead_letter_queue_arn]),
         ]
         waits_for = []
         if s.job_queueing:
@@ -92,36 +112,20 @@ class UploadStage(pulumi.ComponentResource):
                 description="Starts an Amazon Transcribe job for each media file uploaded.",
                 environment=environment,
                 statements=statements,
-                failure_queue_arn=args.failure_queue_arn,
+                failure_queue_arn=None,
                 waits_for=waits_for,
             ),
             opts=child,
         )
 
-        permission = aws.lambda_.Permission(
-            f"{name}-invoke-permission",
-            action="lambda:InvokeFunction",
-            function=self.handler.function_name,
-            principal="s3.amazonaws.com",
-            source_arn=args.input_bucket_arn,
-            source_account=args.account_id,
+        aws.lambda_.EventSourceMapping(
+            f"{name}-source",
+            event_source_arn=args.queue_arn,
+            function_name=self.handler.arn,
+            batch_size=BATCH_SIZE,
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config={"maximum_concurrency": s.start_concurrency},
             opts=child,
-        )
-        # S3 checks that it may invoke the function when the notification is written, so the
-        # permission has to exist first.
-        aws.s3.BucketNotification(
-            f"{name}-notification",
-            bucket=args.input_bucket_id,
-            lambda_functions=[
-                {
-                    "lambda_function_arn": self.handler.arn,
-                    "events": ["s3:ObjectCreated:*"],
-                    "filter_prefix": s.key_prefix or None,
-                    "filter_suffix": suffix,
-                }
-                for suffix in notification_suffixes()
-            ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
         )
 
         self.function_name = self.handler.function_name

@@ -30,9 +30,13 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 BUCKET = "aws:s3/bucket:Bucket"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 FUNCTION = "aws:lambda/function:Function"
 EVENT_INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 PERMISSION = "aws:lambda/permission:Permission"
+EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROLE = "aws:iam/role:Role"
 
@@ -319,6 +323,28 @@ def _when_not_secure_transport(condition: Any) -> bool:
     return False
 
 
+def check_buckets_log_access(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    loggings = of_type(args.resources, BUCKET_LOGGING)
+    pending: list[str] = []
+    for bucket in of_type(args.resources, BUCKET):
+        receives, undecided_target = claimed_by(bucket, loggings, "targetBucket", BUCKET_IDS)
+        if receives:
+            continue  # the access-log bucket: logging its own log writes would never end
+        sends, undecided_source = claimed_by(bucket, loggings, "bucket", BUCKET_IDS)
+        if sends:
+            continue
+        if undecided_target or undecided_source:
+            pending.append(f"the access logging of bucket '{bucket.name}'")
+            continue
+        report_violation(
+            f"S3 bucket '{bucket.name}' has no server access logging; add an aws.s3.BucketLogging that sends"
+            " its access logs to the stack's access-log bucket.",
+            bucket.urn,
+        )
+    if pending:
+        raise NotKnownAtPreview(pending)
+
+
 def check_no_broad_managed_policies(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     prop = MANAGED_POLICY_PROPERTIES.get(args.resource_type)
     if prop is None:
@@ -363,6 +389,32 @@ def check_permission_names_its_source(args: ResourceValidationArgs, report_viola
         )
 
 
+def check_queue_policy_names_its_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != QUEUE_POLICY:
+        return
+    try:
+        document = load_document(read(args.props, "policy"))
+    except (ValueError, UnknownValueError):
+        return  # unreadable documents are iam-no-wildcard-grants' to report; unknown ones come at `up`
+    for index, statement in enumerate(statements(document)):
+        principal = statement.get("Principal")
+        services = [p for p in as_list(principal.get("Service")) if isinstance(p, str)] if isinstance(principal, Mapping) else []
+        if statement.get("Effect") != "Allow" or not services:
+            continue
+        keys = {key.lower() for values in (statement.get("Condition") or {}).values() if isinstance(values, Mapping) for key in values}
+        label = statement_label(statement, index)
+        if "aws:sourcearn" not in keys:
+            report_violation(
+                f"Queue policy '{args.name}', {label}, lets {', '.join(services)} send on behalf of any resource;"
+                " add an aws:SourceArn condition naming the bucket, rule or topic that may send."
+            )
+        if any(service.startswith("s3.") for service in services) and "aws:sourceaccount" not in keys:
+            report_violation(
+                f"Queue policy '{args.name}', {label}, lets S3 send for a bucket of any account; add an"
+                " aws:SourceAccount condition with this account's ID, since bucket ARNs do not name their account."
+            )
+
+
 def check_supported_python_runtime(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != FUNCTION:
         return
@@ -374,11 +426,27 @@ def check_supported_python_runtime(args: ResourceValidationArgs, report_violatio
         )
 
 
+def fed_by_a_queue_with_dead_letters(function: PolicyResource, resources: list[PolicyResource]) -> bool:
+    """Whether an event source mapping feeds the function from a queue with a redrive policy: that
+    queue, not an invoke configuration, keeps what the function could not process."""
+    mappings, _ = claimed_by(function, of_type(resources, EVENT_SOURCE_MAPPING), "functionName", FUNCTION_IDS)
+    for mapping in mappings:
+        for queue in of_type(resources, QUEUE):
+            if refers_to(mapping, "eventSourceArn", queue, ("arn",)) is not True:
+                continue
+            redrive = read(queue.props, "redrivePolicy")
+            if redrive is UNKNOWN or (isinstance(redrive, str) and is_set(json.loads(redrive or "{}").get("deadLetterTargetArn"))):
+                return True
+    return False
+
+
 def check_failure_destination(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     configs = of_type(args.resources, EVENT_INVOKE_CONFIG)
     pending: list[str] = []
     for function in of_type(args.resources, FUNCTION):
         if is_set(read(function.props, "deadLetterConfig", "targetArn")):
+            continue
+        if fed_by_a_queue_with_dead_letters(function, args.resources):
             continue
         mine, undecided = claimed_by(function, configs, "functionName", FUNCTION_IDS)
         destinations = [read(c.props, "destinationConfig", "onFailure", "destination") for c in mine]
@@ -389,8 +457,9 @@ def check_failure_destination(args: StackValidationArgs, report_violation: Repor
             continue
         report_violation(
             f"Lambda function '{function.name}' has no failure destination; add an"
-            " aws.lambda_.FunctionEventInvokeConfig with destination_config.on_failure.destination (or give"
-            " the function a dead_letter_config) so that events it fails to process are kept.",
+            " aws.lambda_.FunctionEventInvokeConfig with destination_config.on_failure.destination, give"
+            " the function a dead_letter_config, or feed it from an SQS queue with a redrive policy, so"
+            " that events it fails to process are kept.",
             function.urn,
         )
     if pending:
@@ -422,6 +491,16 @@ POLICIES = [
             " public by mistake and no media or transcript travels unencrypted."
         ),
         validate=check_buckets_private_and_tls_only,
+        enforcement_level=MANDATORY,
+    ),
+    StackValidationPolicy(
+        name="s3-buckets-log-access",
+        description=(
+            "Every S3 bucket has server access logging (AWS FSBP S3.9) into a bucket that receives access"
+            " logs, which itself does not log, so that who read or wrote media and transcripts can be told"
+            " afterwards."
+        ),
+        validate=check_buckets_log_access,
         enforcement_level=MANDATORY,
     ),
     ResourceValidationPolicy(
@@ -458,6 +537,17 @@ POLICIES = [
         enforcement_level=MANDATORY,
     ),
     ResourceValidationPolicy(
+        name="sqs-queue-policy-names-its-source",
+        description=(
+            "A queue policy statement that lets an AWS service (s3.amazonaws.com, events.amazonaws.com...)"
+            " send to a queue names the source ARN it is for (aws:SourceArn), and for S3 also the source"
+            " account (aws:SourceAccount): otherwise any bucket, rule or account using that service could"
+            " fill the queue (the confused-deputy problem)."
+        ),
+        validate=check_queue_policy_names_its_source,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
         name="lambda-supported-python-runtime",
         description=(
             f"Every Lambda function runs a Python runtime AWS still supports ({', '.join(SUPPORTED_PYTHON_RUNTIMES)}):"
@@ -471,8 +561,9 @@ POLICIES = [
         name="lambda-failure-destination",
         description=(
             "Every Lambda function has somewhere to send the events it could not process: an asynchronous"
-            " invoke configuration with an on-failure destination, or a dead-letter queue, so that an upload"
-            " whose retries are exhausted is kept (and can be redriven) instead of being dropped silently."
+            " invoke configuration with an on-failure destination, a dead-letter queue, or (for a function"
+            " fed by an SQS event source mapping) a redrive policy on its queue, so that an upload that"
+            " cannot be started is kept (and can be redriven) instead of being dropped silently."
         ),
         validate=check_failure_destination,
         enforcement_level=MANDATORY,

@@ -1,4 +1,6 @@
 import functools
+import json
+import time
 from dataclasses import dataclass, field
 
 import boto3
@@ -6,11 +8,18 @@ import botocore.loaders
 import botocore.session
 import pytest
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
+from moto.sqs.models import sqs_backends
 from moto.transcribe.models import FakeTranscriptionJob
 
+import esm
 from aws_model import assert_valid_request
 from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET
-from lambda_env import FAKE_CREDENTIALS, REGION, fresh_import
+from lambda_env import FAKE_CREDENTIALS, REGION, LambdaContext, VirtualClock, fresh_import
+
+UPLOAD_QUEUE = "uploads"
+DEAD_LETTER_QUEUE = "uploads-dead-letters"
+FUNCTION_TIMEOUT = 60
 
 # Every botocore session parses the service models and endpoint rules anew (about 0.1 s a client),
 # and every `mock_aws` and fresh function import makes a new session: the tests share one loader,
@@ -39,6 +48,11 @@ class UploadPipeline:
     handler: object
     s3: object
     transcribe: object
+    sqs: object
+    clock: VirtualClock
+    queue_url: str
+    queue_arn: str
+    dead_letter_queue_url: str
     requests: list[dict] = field(default_factory=list)
 
     def jobs(self) -> list[dict]:
@@ -47,6 +61,37 @@ class UploadPipeline:
 
     def job_names(self) -> set[str]:
         return {s["TranscriptionJobName"] for s in self.transcribe.list_transcription_jobs(MaxResults=100)["TranscriptionJobSummaries"]}
+
+    def send(self, *bodies) -> None:
+        """Put S3 notifications (dicts) or raw bodies (str) into the upload queue."""
+        for body in bodies:
+            self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=body if isinstance(body, str) else json.dumps(body))
+
+    def poll(self, seconds: float = FUNCTION_TIMEOUT):
+        """One batch from the upload queue through the handler, as Lambda would run it."""
+        invoke = lambda event: self.handler.lambda_handler(event, LambdaContext(self.clock, seconds))  # noqa: E731
+        return esm.poll_once(self.sqs, self.queue_url, self.queue_arn, REGION, invoke)
+
+    def deliver(self, *bodies, seconds: float = FUNCTION_TIMEOUT) -> set[str]:
+        """Send, then run one batch; returns the ids of the messages handed back."""
+        self.send(*bodies)
+        _, _, failed = self.poll(seconds)
+        return failed
+
+    def later(self) -> None:
+        """Let the visibility timeouts the handler set run out: moto keeps real time, so its
+        messages are made visible directly."""
+        for message in sqs_backends[ACCOUNT][REGION].queues[UPLOAD_QUEUE]._messages:
+            message.visible_at = 0.0
+
+    def dead_letters(self) -> list[dict]:
+        return self.sqs.receive_message(
+            QueueUrl=self.dead_letter_queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=0
+        ).get("Messages", [])
+
+    def queued(self) -> int:
+        attributes = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["All"])["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
 @pytest.fixture
@@ -61,21 +106,39 @@ def handler_env(monkeypatch):
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    for name in ("LANGUAGE_OPTIONS", "SUBTITLE_FORMATS", "MAX_SPEAKERS", "DATA_ACCESS_ROLE_ARN"):
+    for name in ("LANGUAGE_OPTIONS", "SUBTITLE_FORMATS", "MAX_SPEAKERS", "DATA_ACCESS_ROLE_ARN", "START_RATE", "DEAD_LETTER_QUEUE_URL"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
 
 @pytest.fixture
 def pipeline(aws_credentials, handler_env):
-    """moto S3 and Transcribe, the two buckets, and the handler imported inside the mock.
-    Every StartTranscriptionJob the handler sends is checked against botocore's model."""
+    """moto S3, SQS and Transcribe: the two buckets, the upload queue with its dead-letter queue,
+    and the handler imported inside the mock, on a virtual clock. Every StartTranscriptionJob the
+    handler sends is checked against botocore's model."""
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         for bucket in (MEDIA_BUCKET, TRANSCRIPT_BUCKET):
             s3.create_bucket(Bucket=bucket)
+        sqs = boto3.client("sqs", region_name=REGION)
+        dead_letters = sqs.create_queue(QueueName=DEAD_LETTER_QUEUE)["QueueUrl"]
+        dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_url = sqs.create_queue(
+            QueueName=UPLOAD_QUEUE,
+            Attributes={
+                "VisibilityTimeout": str(6 * FUNCTION_TIMEOUT),
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": 1000}),
+            },
+        )["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        handler_env.setenv("DEAD_LETTER_QUEUE_URL", dead_letters)
         handler = fresh_import("handler")
-        result = UploadPipeline(handler=handler, s3=s3, transcribe=boto3.client("transcribe", region_name=REGION))
+        clock = VirtualClock(time.time())
+        handler.clock = clock
+        result = UploadPipeline(
+            handler=handler, s3=s3, transcribe=boto3.client("transcribe", region_name=REGION), sqs=sqs, clock=clock,
+            queue_url=queue_url, queue_arn=queue_arn, dead_letter_queue_url=dead_letters,
+        )  # fmt: skip
 
         def check_and_keep(params, **_):
             assert_valid_request("transcribe", "StartTranscriptionJob", params)

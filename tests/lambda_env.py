@@ -18,3 +18,32 @@ def fresh_import(module: str):
     """Import a function module anew, so its module-level clients bind to the active mock."""
     sys.modules.pop(module, None)
     return importlib.import_module(module)
+
+
+class VirtualClock:
+    """Time for a function under test (`handler.clock`): sleeps are recorded and pass at once."""
+
+    def __init__(self, start: float):
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class LambdaContext:
+    """The part of Lambda's context object the functions use, on a given clock."""
+
+    def __init__(self, clock, seconds: float):
+        self.clock = clock
+        self.ends = clock.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self.ends - self.clock.monotonic()) * 1000)

@@ -115,6 +115,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/test", "userId": "AIDTEST"}
         if args.token == "aws:index/getRegion:getRegion":
             return {"name": self.region, "region": self.region, "id": self.region}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         raise NotImplementedError(f"the program calls {args.token}, which these mocks do not answer")
 
 
@@ -194,17 +196,15 @@ def evaluate_program(stack: str, overrides: dict | None = None, root: Path = ROO
     return Program(stack=stack, config=config, resources=mocks.resources, outputs=outputs)
 
 
-def s3_notification_configuration(program: Program, function_arn: str) -> dict:
-    """The program's bucket notification rules as the S3 API takes them, pointing at a function."""
+def s3_notification_configuration(program: Program, queue_arn: str) -> dict:
+    """The program's bucket notification rules as the S3 API takes them, pointing at a queue."""
     configurations = []
-    for entry in program.named("upload-notification").inputs["lambdaFunctions"]:
+    for entry in program.named("upload-queue-notification").inputs["queues"]:
         rules = [{"Name": "suffix", "Value": entry["filterSuffix"]}]
         if entry.get("filterPrefix"):
             rules.append({"Name": "prefix", "Value": entry["filterPrefix"]})
-        configurations.append(
-            {"LambdaFunctionArn": function_arn, "Events": entry["events"], "Filter": {"Key": {"FilterRules": rules}}}
-        )
-    return {"LambdaFunctionConfigurations": configurations}
+        configurations.append({"QueueArn": queue_arn, "Events": entry["events"], "Filter": {"Key": {"FilterRules": rules}}})
+    return {"QueueConfigurations": configurations}
 
 
 def package_zip(archive: pulumi.AssetArchive) -> bytes:
@@ -221,19 +221,55 @@ def package_zip(archive: pulumi.AssetArchive) -> bytes:
     return buffer.getvalue()
 
 
-def stand_up_in_moto(program: Program, region: str) -> str:
-    """Create the program's two buckets and its upload function (package, runtime, handler,
-    environment as declared) in the active moto mock; returns the function's ARN."""
+@dataclass
+class MotoUploadPath:
+    """The declared upload path as it stands in moto."""
+
+    queue_url: str
+    queue_arn: str
+    dead_letter_queue_url: str
+    environment: dict[str, str]
+    """The upload function's declared environment, with moto's queue URL in it."""
+    batch_size: int
+
+
+def stand_up_in_moto(program: Program, region: str) -> MotoUploadPath:
+    """Create the program's two buckets, its upload queue and dead-letter queue (attributes as
+    declared, the redrive policy pointing at moto's dead-letter queue), the queue policy and the
+    bucket notification in the active moto mock."""
     s3 = boto3.client("s3", region_name=region)
+    sqs = boto3.client("sqs", region_name=region)
     for bucket in (program.outputs["inputBucket"], program.outputs["outputBucket"]):
         s3.create_bucket(Bucket=bucket)
-    role = boto3.client("iam").create_role(RoleName="upload-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    function = program.named("upload-handler-lambda").inputs
-    return boto3.client("lambda", region_name=region).create_function(
-        FunctionName="upload-handler",
-        Runtime=function["runtime"],
-        Handler=function["handler"],
-        Role=role,
-        Code={"ZipFile": package_zip(function["code"])},
-        Environment={"Variables": function["environment"]["variables"]},
-    )["FunctionArn"]
+
+    def create_queue(name: str, extra: dict | None = None) -> tuple[str, str]:
+        inputs = program.named(name).inputs
+        attributes = {
+            "MessageRetentionPeriod": str(int(inputs["messageRetentionSeconds"])),
+            "SqsManagedSseEnabled": str(inputs["sqsManagedSseEnabled"]).lower(),
+            **{k: str(v) for k, v in (extra or {}).items()},
+        }
+        url = sqs.create_queue(QueueName=program.named(name).state["name"], Attributes=attributes)["QueueUrl"]
+        return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    dead_letter_url, dead_letter_arn = create_queue("upload-queue-dead-letters")
+    declared_queue = program.named("upload-queue-queue").inputs
+    redrive = json.loads(declared_queue["redrivePolicy"]) | {"deadLetterTargetArn": dead_letter_arn}
+    queue_url, queue_arn = create_queue(
+        "upload-queue-queue",
+        {"VisibilityTimeout": int(declared_queue["visibilityTimeoutSeconds"]), "RedrivePolicy": json.dumps(redrive)},
+    )
+    declared_policy = program.named("upload-queue-policy").inputs["policy"]
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": declared_policy.replace(program.named("upload-queue-queue").state["arn"], queue_arn)})
+    s3.put_bucket_notification_configuration(
+        Bucket=program.outputs["inputBucket"], NotificationConfiguration=s3_notification_configuration(program, queue_arn)
+    )
+    environment = dict(program.named("upload-handler-lambda").inputs["environment"]["variables"])
+    environment["DEAD_LETTER_QUEUE_URL"] = dead_letter_url
+    return MotoUploadPath(
+        queue_url=queue_url,
+        queue_arn=queue_arn,
+        dead_letter_queue_url=dead_letter_url,
+        environment=environment,
+        batch_size=int(program.named("upload-source").inputs["batchSize"]),
+    )

@@ -17,9 +17,10 @@ TAGGABLE = (
     "aws:cloudwatch/eventRule:EventRule", "aws:sns/topic:Topic",
 )  # fmt: skip
 OUTPUTS = {
-    "inputBucket", "outputBucket", "functionName", "failureQueueUrl", "logGroupName", "region",
+    "inputBucket", "outputBucket", "functionName", "uploadQueueUrl", "deadLetterQueueUrl", "failureQueueUrl",
+    "logGroupName", "region",
     "uploadCommand", "jobNamePrefix", "keyPrefix", "outputPrefix", "completionFunctionName",
-    "completionLogGroupName",
+    "completionLogGroupName", "accessLogBucket",
 }  # fmt: skip
 
 
@@ -38,6 +39,9 @@ def prod() -> Program:
     return run_program("prod")
 
 
+BUCKETS = ["media", "transcripts", "access-logs"]
+
+
 def bucket_arn(program: Program, component: str) -> str:
     return program.named(f"{component}-bucket").state["arn"]
 
@@ -53,7 +57,7 @@ def as_list(value) -> list:
 # --- storage -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("component", ["media", "transcripts"])
+@pytest.mark.parametrize("component", BUCKETS)
 def test_buckets_block_every_kind_of_public_access(program, component):
     block = program.named(f"{component}-public-access")
     assert block.inputs["bucket"] == program.named(f"{component}-bucket").state["bucket"]
@@ -61,9 +65,10 @@ def test_buckets_block_every_kind_of_public_access(program, component):
         assert block.inputs[flag] is True, flag
 
 
-@pytest.mark.parametrize("component", ["media", "transcripts"])
+@pytest.mark.parametrize("component", BUCKETS)
 def test_buckets_deny_requests_without_tls(program, component):
-    (statement,) = json.loads(program.named(f"{component}-tls-only").inputs["policy"])["Statement"]
+    statements = json.loads(program.named(f"{component}-tls-only").inputs["policy"])["Statement"]
+    (statement,) = [s for s in statements if s["Effect"] == "Deny"]
     arn = bucket_arn(program, component)
     assert statement["Effect"] == "Deny"
     assert statement["Principal"] == "*"
@@ -71,25 +76,25 @@ def test_buckets_deny_requests_without_tls(program, component):
     assert sorted(statement["Resource"]) == [arn, f"{arn}/*"]
 
 
-@pytest.mark.parametrize("component", ["media", "transcripts"])
+@pytest.mark.parametrize("component", BUCKETS)
 def test_buckets_enforce_owner_encrypt_and_abort_abandoned_uploads(program, component):
     assert program.named(f"{component}-ownership").inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
     (rule,) = program.named(f"{component}-encryption").inputs["rules"]
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
-    (lifecycle,) = program.named(f"{component}-lifecycle").inputs["rules"]
+    lifecycle = program.named(f"{component}-lifecycle").inputs["rules"][0]
     assert lifecycle["status"] == "Enabled"
     assert lifecycle["abortIncompleteMultipartUpload"]["daysAfterInitiation"] >= 1
 
 
 def test_bucket_guards_are_applied_to_their_own_bucket(program):
-    for component in ("media", "transcripts"):
+    for component in BUCKETS:
         bucket_urn = program.named(f"{component}-bucket").urn
         for guard in ("public-access", "ownership", "encryption", "lifecycle", "tls-only"):
             assert bucket_urn in program.named(f"{component}-{guard}").dependencies, guard
 
 
 def test_the_bucket_policy_waits_for_the_public_access_block(program):
-    for component in ("media", "transcripts"):
+    for component in BUCKETS:
         block = program.named(f"{component}-public-access")
         assert block.urn in program.named(f"{component}-tls-only").dependencies
 
@@ -106,20 +111,48 @@ def test_dev_deletes_buckets_with_their_data_on_destroy(dev):
     for bucket in dev.of_type(BUCKET):
         assert bucket.inputs["forceDestroy"] is True
         assert bucket.retain_on_delete is False
-    assert dev.named("failures-queue").retain_on_delete is False
+    for queue in ("failures-queue", "upload-queue-queue", "upload-queue-dead-letters"):
+        assert dev.named(queue).retain_on_delete is False
 
 
 def test_prod_keeps_buckets_their_data_and_their_guards_on_destroy(prod):
     s3_resources = [r for r in prod.resources if r.type.startswith("aws:s3/bucket") and "Notification" not in r.type]
-    assert len(s3_resources) == 12
+    assert len(s3_resources) == 3 * 6 + 2  # three buckets with their five guards, two of them logging
     for resource in s3_resources:
         assert resource.retain_on_delete is True, resource.name
-    # So is the failure queue, with the uploads that are waiting in it for a redrive.
-    assert prod.named("failures-queue").retain_on_delete is True
+    # So are the queues, with the uploads that wait in them to start or for a redrive.
+    for queue in ("failures-queue", "upload-queue-queue", "upload-queue-dead-letters"):
+        assert prod.named(queue).retain_on_delete is True
     for bucket in prod.of_type(BUCKET):
         assert bucket.inputs["forceDestroy"] is False
-    # The notification points at a function that destroy removes: it goes too.
-    assert prod.named("upload-notification").retain_on_delete is False
+    # The notification feeds a pipeline that destroy removes: it goes too.
+    assert prod.named("upload-queue-notification").retain_on_delete is False
+
+
+# What `pulumi destroy` keeps on a retaining stack, and how onDestroy's descriptions name it.
+KEPT_ON_DESTROY = {
+    "media-bucket": "media",
+    "transcripts-bucket": "transcripts",
+    "access-logs-bucket": "access-log",
+    "upload-queue-queue": "upload queue",
+    "upload-queue-dead-letters": "dead-letter queue",
+    "failures-queue": "failure queue",
+}
+
+
+def test_on_destroy_is_described_as_what_it_keeps(prod):
+    import re
+
+    import yaml
+
+    kept = {r.name for r in prod.resources if r.retain_on_delete and r.type in (BUCKET, "aws:sqs/queue:Queue")}
+    assert kept == set(KEPT_ON_DESTROY)
+    yaml_description = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]["onDestroy"]["description"]
+    field_doc = re.search(r'on_destroy: str\n\s+"""(.*?)"""', (ROOT / "infra" / "settings.py").read_text(), re.S).group(1)
+    for description in (yaml_description, field_doc):
+        text = " ".join(description.split())
+        for thing in KEPT_ON_DESTROY.values():
+            assert thing in text, (thing, text)
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -163,18 +196,26 @@ def test_upload_function_may_do_exactly_what_its_code_calls(program):
     }
     media, transcripts = bucket_arn(program, "media"), bucket_arn(program, "transcripts")
     log_group = program.named("upload-handler-logs").state["arn"]
-    queue = program.named("failures-queue").state["arn"]
+    queue = program.named("upload-queue-queue").state["arn"]
+    dead_letters = program.named("upload-queue-dead-letters").state["arn"]
     data_access_role = program.named("upload-transcribe-access-role").state["arn"]
     assert granted == {
         ("logs:CreateLogStream", f"{log_group}:*"),
         ("logs:PutLogEvents", f"{log_group}:*"),
-        ("sqs:SendMessage", queue),
+        *(("sqs:" + action, queue) for action in
+          ("ReceiveMessage", "DeleteMessage", "GetQueueAttributes", "GetQueueUrl", "ChangeMessageVisibility")),
+        ("sqs:SendMessage", dead_letters),
         ("transcribe:StartTranscriptionJob", "*"),
         ("transcribe:TagResource", "*"),
         ("s3:GetObject", f"{media}/*"),
         ("s3:PutObject", f"{transcripts}/transcripts/*"),
         ("iam:PassRole", data_access_role),
     }
+    (start,) = [s for s in statements(program, "upload-handler-policy") if "transcribe:StartTranscriptionJob" in s["Action"]]
+    # The function starts jobs only with the bucket its environment names as their output.
+    output_bucket = program.named("upload-handler-lambda").inputs["environment"]["variables"]["OUTPUT_BUCKET"]
+    assert output_bucket == program.outputs["outputBucket"]
+    assert start["Condition"] == {"StringEquals": {"transcribe:OutputBucketName": output_bucket}}
     (pass_role,) = [s for s in statements(program, "upload-handler-policy") if s["Action"] == ["iam:PassRole"]]
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "transcribe.amazonaws.com"}}
 
@@ -207,7 +248,7 @@ def test_without_job_queueing_there_is_no_data_access_role_to_pass(program):
 def test_key_prefix_narrows_the_trigger_and_the_read_grant(program):
     scoped = run_program(program.stack, {"keyPrefix": "media/"})
     media = bucket_arn(scoped, "media")
-    entries = scoped.named("upload-notification").inputs["lambdaFunctions"]
+    entries = scoped.named("upload-queue-notification").inputs["queues"]
     assert {entry["filterPrefix"] for entry in entries} == {"media/"}
     reads = [s for s in statements(scoped, "upload-handler-policy") if s["Action"] == ["s3:GetObject"]]
     assert reads[0]["Resource"] == [f"{media}/media/*"]
@@ -255,6 +296,7 @@ def test_function_environment_carries_the_settings(program):
     expected_subtitles = {"dev": "srt", "prod": "srt,vtt"}[program.stack]
     assert env["SUBTITLE_FORMATS"] == expected_subtitles
     assert env["MAX_SPEAKERS"] == {"dev": "0", "prod": "10"}[program.stack]
+    assert env["DEAD_LETTER_QUEUE_URL"] == program.outputs["deadLetterQueueUrl"]
 
 
 def test_language_identification_is_passed_to_the_function():
@@ -274,20 +316,16 @@ def test_function_logs_as_json_to_its_own_log_group_with_the_stack_retention(dev
         assert program.outputs["logGroupName"] == log_group.state["name"]
 
 
-def test_failed_invocations_are_retried_twice_then_kept_in_an_encrypted_queue(program):
-    config = program.named("upload-handler-async")
-    queue = program.named("failures-queue")
-    assert config.inputs["maximumRetryAttempts"] == 2
-    assert config.inputs["maximumEventAgeInSeconds"] == 6 * 3600
-    assert config.inputs["destinationConfig"] == {"onFailure": {"destination": queue.state["arn"]}}
-    assert queue.inputs["sqsManagedSseEnabled"] is True
-    assert queue.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
+def test_the_upload_function_is_fed_by_the_queue_not_invoked_asynchronously(program):
+    assert "upload-handler-async" not in {r.name for r in program.resources}
+    assert not [r for r in program.of_type("aws:lambda/permission:Permission") if r.inputs["principal"] == "s3.amazonaws.com"]
 
 
-def test_function_and_failure_destination_wait_for_the_role_permissions(program):
+def test_function_waits_for_the_role_permissions(program):
     attachment = program.named("upload-handler-policy-attachment")
     assert attachment.urn in program.named("upload-handler-lambda").dependencies
-    assert attachment.urn in program.named("upload-handler-async").dependencies
+    # The mapping names the function, which waits for the policy that lets Lambda poll the queue.
+    assert program.named("upload-handler-lambda").urn in program.named("upload-source").dependencies
 
 
 def test_function_waits_until_transcribe_may_use_its_data_access_role(program):
@@ -298,32 +336,67 @@ def test_function_waits_until_transcribe_may_use_its_data_access_role(program):
 # --- the trigger -------------------------------------------------------------------------------
 
 
-def test_s3_may_invoke_the_function_only_from_the_media_bucket_of_this_account(program):
-    permission = program.named("upload-invoke-permission")
-    assert permission.inputs["action"] == "lambda:InvokeFunction"
-    assert permission.inputs["principal"] == "s3.amazonaws.com"
-    assert permission.inputs["sourceArn"] == bucket_arn(program, "media")
-    assert permission.inputs["sourceAccount"] == ACCOUNT_ID
-    assert permission.inputs["function"] == program.outputs["functionName"]
+def test_uploads_wait_in_an_encrypted_queue_with_a_dead_letter_queue(program):
+    queue = program.named("upload-queue-queue").inputs
+    dead_letters = program.named("upload-queue-dead-letters")
+    timeout = int(program.config[f"{PROJECT}:timeout"])
+    for inputs in (queue, dead_letters.inputs):
+        assert inputs["sqsManagedSseEnabled"] is True
+        assert inputs["messageRetentionSeconds"] == 14 * 24 * 3600
+    assert queue["visibilityTimeoutSeconds"] >= 6 * timeout
+    assert json.loads(queue["redrivePolicy"]) == {"deadLetterTargetArn": dead_letters.state["arn"], "maxReceiveCount": 1000}
+    allow = json.loads(program.named("upload-queue-dead-letters-source").inputs["redriveAllowPolicy"])
+    assert allow == {"redrivePermission": "byQueue", "sourceQueueArns": [program.named("upload-queue-queue").state["arn"]]}
+
+
+def test_only_the_media_bucket_of_this_account_may_send_to_the_upload_queue(program):
+    policy = program.named("upload-queue-policy")
+    assert policy.inputs["queueUrl"] == program.outputs["uploadQueueUrl"]
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == program.named("upload-queue-queue").state["arn"]
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": bucket_arn(program, "media")},
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+    }
 
 
 def test_notification_covers_each_media_extension_in_both_cases(program):
-    notification = program.named("upload-notification")
+    notification = program.named("upload-queue-notification")
     assert notification.inputs["bucket"] == program.outputs["inputBucket"]
-    entries = notification.inputs["lambdaFunctions"]
+    assert "lambdaFunctions" not in notification.inputs
+    entries = notification.inputs["queues"]
     suffixes = sorted(entry["filterSuffix"] for entry in entries)
     expected = sorted([f".{f}" for f in naming.SUPPORTED_FORMATS] + [f".{f.upper()}" for f in naming.SUPPORTED_FORMATS])
     assert suffixes == expected
-    function_arn = program.named("upload-handler-lambda").state["arn"]
+    queue_arn = program.named("upload-queue-queue").state["arn"]
     for entry in entries:
         assert entry["events"] == ["s3:ObjectCreated:*"]
-        assert entry["lambdaFunctionArn"] == function_arn
+        assert entry["queueArn"] == queue_arn
         assert "filterPrefix" not in entry or entry["filterPrefix"] in ("", None)
 
 
-def test_notification_is_written_after_the_invoke_permission(program):
-    permission = program.named("upload-invoke-permission")
-    assert permission.urn in program.named("upload-notification").dependencies
+def test_notification_is_written_after_the_queue_accepts_it(program):
+    policy = program.named("upload-queue-policy")
+    assert policy.urn in program.named("upload-queue-notification").dependencies
+
+
+def test_the_queue_feeds_the_function_in_batches_at_the_configured_concurrency(program):
+    mapping = program.named("upload-source").inputs
+    assert mapping["eventSourceArn"] == program.named("upload-queue-queue").state["arn"]
+    assert mapping["functionName"] == program.named("upload-handler-lambda").state["arn"]
+    assert mapping["functionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["batchSize"] == 10
+    assert mapping["scalingConfig"] == {"maximumConcurrency": 2}
+
+
+def test_start_concurrency_and_rate_set_the_mapping_and_each_instances_pace(program):
+    tuned = run_program(program.stack, {"startConcurrency": 4, "startRate": 50})
+    assert tuned.named("upload-source").inputs["scalingConfig"] == {"maximumConcurrency": 4}
+    assert tuned.named("upload-handler-lambda").inputs["environment"]["variables"]["START_RATE"] == "12.5"
+    default = program.named("upload-handler-lambda").inputs["environment"]["variables"]["START_RATE"]
+    assert float(default) * 2 <= 25 - 1, "two instances keep under Transcribe's 25 per second, with room"
 
 
 def test_only_the_media_bucket_triggers_anything(program):
@@ -359,6 +432,9 @@ def test_stack_outputs_are_the_documented_ones(program):
     assert program.outputs["outputBucket"] == program.named("transcripts-bucket").state["bucket"]
     assert program.outputs["functionName"] == program.named("upload-handler-lambda").state["name"]
     assert program.outputs["failureQueueUrl"] == program.named("failures-queue").state["url"]
+    assert program.outputs["accessLogBucket"] == program.named("access-logs-bucket").state["bucket"]
+    assert program.outputs["uploadQueueUrl"] == program.named("upload-queue-queue").state["url"]
+    assert program.outputs["deadLetterQueueUrl"] == program.named("upload-queue-dead-letters").state["url"]
     assert program.outputs["jobNamePrefix"] == naming.job_name_prefix(PROJECT, program.stack)
     assert program.outputs["inputBucket"] in program.outputs["uploadCommand"]
 
@@ -367,6 +443,9 @@ def test_stack_outputs_are_the_documented_ones(program):
 
 INVALID_SETTINGS = [
     ({"languageCode": "english"}, "languageCode is 'english'"),
+    ({"languageCode": "en_us"}, "languageCode is 'en_us': use 'auto' or a Transcribe language code, such as en-US"),
+    ({"languageCode": "de-AT"}, "such as de-DE or de-CH (all of them: https://docs.aws.amazon.com/transcribe/latest/dg/supported-languages.html)"),
+    ({"languageCode": "auto", "languageOptions": ["en-US", "fr_FR"]}, "languageOptions has ['fr_FR']: each must be a Transcribe language code, such as fr-FR"),
     ({"languageCode": "auto", "languageOptions": ["en-US", "xx-XX"]}, "languageOptions has ['xx-XX']"),
     ({"languageOptions": ["en-US", "fr-FR"]}, "languageOptions is set but languageCode is not 'auto'"),
     ({"languageCode": "auto", "languageOptions": ["en-US"]}, "languageOptions has one language"),
@@ -381,7 +460,21 @@ INVALID_SETTINGS = [
     ({"keyPrefix": "/media"}, "keyPrefix is '/media'"),
     ({"outputPrefix": "my transcripts/"}, "outputPrefix is 'my transcripts/'"),
     ({"onDestroy": "keep"}, "onDestroy is 'keep': use 'retain'"),
-    ({"inputBucketName": "Media_Bucket"}, "inputBucketName is 'Media_Bucket'"),
+    ({"inputBucketName": "Media_Bucket"}, "inputBucketName is 'Media_Bucket': an S3 bucket name has only lower-case letters, digits, '.' and '-'"),
+    ({"inputBucketName": "ab"}, "inputBucketName is 'ab': an S3 bucket name has 3 to 63 characters, this one 2"),
+    ({"outputBucketName": "a" * 64}, "an S3 bucket name has 3 to 63 characters, this one 64"),
+    ({"inputBucketName": "-media"}, "an S3 bucket name begins and ends with a letter or digit"),
+    ({"inputBucketName": "media."}, "an S3 bucket name begins and ends with a letter or digit"),
+    ({"inputBucketName": "my..media"}, "an S3 bucket name has no two adjacent periods"),
+    ({"inputBucketName": "192.168.5.4"}, "inputBucketName is '192.168.5.4': an S3 bucket name is not written as an IP address"),
+    ({"inputBucketName": "xn--bucket"}, "S3 reserves bucket names starting with 'xn--'"),
+    ({"inputBucketName": "sthree-media"}, "S3 reserves bucket names starting with 'sthree-'"),
+    ({"inputBucketName": "amzn-s3-demo-media"}, "S3 reserves bucket names starting with 'amzn-s3-demo-'"),
+    ({"inputBucketName": "media-s3alias"}, "S3 reserves bucket names ending with '-s3alias'"),
+    ({"inputBucketName": "media--ol-s3"}, "S3 reserves bucket names ending with '--ol-s3'"),
+    ({"inputBucketName": "media.mrap"}, "S3 reserves bucket names ending with '.mrap'"),
+    ({"inputBucketName": "media--use1-az4--x-s3"}, "S3 reserves bucket names ending with '--x-s3'"),
+    ({"outputBucketName": "text--table-s3"}, "outputBucketName is 'text--table-s3': S3 reserves bucket names ending with '--table-s3'"),
     ({"inputBucketName": "same-name", "outputBucketName": "same-name"}, "inputBucketName and outputBucketName are the same"),
     ({"notifyEmail": "not-an-address"}, "notifyEmail is 'not-an-address'"),
     ({"tags": {"aws:owner": "me"}}, "tags has the key 'aws:owner'"),
@@ -389,6 +482,11 @@ INVALID_SETTINGS = [
     ({"tags": {"stack": "other"}}, "tags sets 'stack'"),
     ({"tags": ["a", "b"]}, "tags is [\"a\", \"b\"]: it must be a map"),
     ({"tags": {f"team-{i}": "x" * 200 for i in range(10)}}, "tags take 2"),
+    ({"tags": {f"t{i}": "x" for i in range(48)}}, "tags has 48 entries: 47 are yours to set"),
+    ({"startConcurrency": 1}, "startConcurrency is 1: the upload queue's event source mapping allows 2 to 1000"),
+    ({"startConcurrency": 1001}, "startConcurrency is 1001"),
+    ({"startRate": 0}, "startRate is 0: use 1 to 1000 jobs per second"),
+    ({"startConcurrency": 30}, "startConcurrency is 30 but startRate is 23"),
 ]
 
 
@@ -401,6 +499,31 @@ def test_invalid_setting_stops_the_preview_with_one_sentence(overrides, message)
     text = str(raised.value)
     assert message in text
     assert "\n" not in text
+
+
+def test_a_bad_setting_is_a_pulumi_run_error_so_the_cli_prints_only_its_sentence():
+    import pulumi
+
+    from infra.settings import SettingsError
+
+    assert issubclass(SettingsError, pulumi.RunError)
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program("dev", {"memorySize": 64})
+    assert type(raised.value) is SettingsError
+
+
+@pytest.mark.parametrize("name", ["media-in", "my.media.bucket", "a1b", "x" * 63, "192.168.5", "xn-bucket", "media-s3"])
+def test_valid_bucket_names_pass(name):
+    from infra.settings import bucket_name_problem
+
+    assert bucket_name_problem(name) is None
+
+
+def test_47_extra_tags_fit_on_every_resource_and_job():
+    tags = {f"t{i}": "x" for i in range(47)}
+    tagged = run_program("dev", {"tags": tags})
+    job_tags = json.loads(tagged.named("upload-handler-lambda").inputs["environment"]["variables"]["JOB_TAGS"])
+    assert len(job_tags) + 1 == 50  # the function adds media-key to each job
 
 
 def test_project_file_declares_every_setting_the_program_reads_with_a_default_and_description():

@@ -1,11 +1,12 @@
 """The completion stage as the program declares it, for both stacks."""
 
+import fnmatch
 import json
 
 import pytest
 
 from function import naming
-from program import PROJECT, STACKS, Program, run_program
+from program import ACCOUNT_ID, PROJECT, STACKS, Program, run_program
 
 
 @pytest.fixture(scope="module", params=STACKS)
@@ -16,6 +17,11 @@ def program(request) -> Program:
 @pytest.fixture(scope="module")
 def notifying() -> Program:
     return run_program("dev", {"notifyEmail": "team@example.com"})
+
+
+def jobs_arn(program: Program) -> str:
+    """The ARN of the stack's region's Transcribe jobs, up to the job name."""
+    return f"arn:aws:transcribe:{program.config['aws:region']}:{ACCOUNT_ID}:transcription-job/"
 
 
 def granted(program: Program, policy: str) -> set[tuple[str, str]]:
@@ -52,7 +58,7 @@ def test_only_this_rule_may_invoke_the_completion_function(program):
 
 
 def test_only_this_rule_may_drop_events_into_the_failure_queue(program):
-    (policy,) = program.of_type("aws:sqs/queuePolicy:QueuePolicy")
+    policy = program.named("failures-policy")
     assert policy.inputs["queueUrl"] == program.outputs["failureQueueUrl"]
     (statement,) = json.loads(policy.inputs["policy"])["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
@@ -91,10 +97,19 @@ def test_completion_role_reads_the_job_and_transcripts_and_writes_beside_them(pr
         ("logs:CreateLogStream", f"{log_group}:*"),
         ("logs:PutLogEvents", f"{log_group}:*"),
         ("sqs:SendMessage", program.named("failures-queue").state["arn"]),
-        ("transcribe:GetTranscriptionJob", "*"),
+        ("transcribe:GetTranscriptionJob", f"{jobs_arn(program)}{naming.job_name_prefix(PROJECT, program.stack)}*"),
         ("s3:GetObject", f"{transcripts}/transcripts/*"),
         ("s3:PutObject", f"{transcripts}/transcripts/*"),
     }
+
+
+def test_completion_may_read_this_stacks_jobs_and_no_other_stacks(program):
+    (jobs,) = [resource for action, resource in granted(program, "completion-handler-policy") if action.startswith("transcribe:")]
+    ours = naming.job_name(naming.job_name_prefix(PROJECT, program.stack), "media-in", "talk.mp3", "0062E99A88DC407460")
+    other_stack = naming.job_name(naming.job_name_prefix(PROJECT, "staging"), "media-in", "talk.mp3", "0062E99A88DC407460")
+    assert fnmatch.fnmatchcase(f"{jobs_arn(program)}{ours}", jobs)
+    assert not fnmatch.fnmatchcase(f"{jobs_arn(program)}{other_stack}", jobs)
+    assert not fnmatch.fnmatchcase(f"arn:aws:transcribe:eu-west-1:{ACCOUNT_ID}:transcription-job/{ours}", jobs)
 
 
 def test_no_topic_and_no_topic_output_unless_an_email_is_configured(program):

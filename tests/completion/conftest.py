@@ -23,7 +23,7 @@ def completion_env(monkeypatch):
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    for name in ("LANGUAGE_OPTIONS", "SUBTITLE_FORMATS", "MAX_SPEAKERS", "DATA_ACCESS_ROLE_ARN", "JOB_TAGS"):
+    for name in ("LANGUAGE_OPTIONS", "SUBTITLE_FORMATS", "MAX_SPEAKERS", "DATA_ACCESS_ROLE_ARN", "JOB_TAGS", "START_RATE", "DEAD_LETTER_QUEUE_URL"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -41,7 +41,10 @@ def stack(aws_credentials, completion_env, transcribe_reports_failure_reason):
         queue_url = sqs.create_queue(QueueName="notification-reader")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        upload_queue_url = sqs.create_queue(QueueName="uploads")["QueueUrl"]
         yield MotoStack(
+            upload_queue_url=upload_queue_url,
+            upload_queue_arn=sqs.get_queue_attributes(QueueUrl=upload_queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"],
             monkeypatch=completion_env,
             s3=s3,
             transcribe=boto3.client("transcribe", region_name=REGION),

@@ -15,7 +15,7 @@ import naming
 from moto_stack import FAILED_AT, JOB_NAME_PREFIX, PREFIX, REGION, fresh_import
 from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET
 from job_events import job_state_change
-from transcribe_output import documented_sample, output, spoken
+from transcribe_output import ON_HOLD_JA, documented_sample, in_other_words, output, spoken
 
 TALK = "talks/keynote.mp3"
 
@@ -62,6 +62,19 @@ def test_speaker_labels_give_one_line_per_speaker_turn(stack):
         "Speaker 2: Sorry about that. How can I help?\n"
         "Speaker 1: My order, it never arrived.\n"
     )
+
+
+def test_a_japanese_jobs_text_is_written_without_spaces(stack):
+    # AWS's diarization example with only its words changed (no real ja-JP output is public);
+    # like an output of a job given its language, it names none: the job's LanguageCode decides.
+    stack.monkeypatch.setenv("LANGUAGE_CODE", "ja-JP")
+    job_name = stack.upload(TALK, speakers=2)
+    job = stack.complete(job_name, in_other_words("awsdocs.diarization-output.json", None, ON_HOLD_JA, job_name))
+    assert job["LanguageCode"] == "ja-JP"
+
+    stack.run(job_state_change(job_name))
+
+    assert stack.read(naming.text_key(PREFIX, TALK)) == "Speaker 1: 一時間も保留になっていました。\nSpeaker 2: 申し訳ございませんでした。\n"
 
 
 def test_speaker_turns_come_from_segments_when_items_carry_no_labels(stack):

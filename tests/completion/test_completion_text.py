@@ -9,7 +9,7 @@ from moto import mock_aws
 import readable
 
 from moto_stack import fresh_import
-from transcribe_output import documented_sample, output, spoken
+from transcribe_output import ON_HOLD_JA, documented_sample, in_other_words, output, spoken
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +178,40 @@ def test_a_job_whose_media_is_not_an_s3_uri_is_refused(completion, uri):
 def test_media_keys_keep_every_character_after_the_bucket(completion):
     job = {"Media": {"MediaFileUri": "s3://media-in/a/b c#?.mp3"}}
     assert completion.media_of(job) == ("media-in", "a/b c#?.mp3")
+
+
+# Transcribe's output for languages written without spaces. No real ja-JP or zh output is public
+# (../shared/aws-samples/SOURCES.md), so these are real outputs with only their words and language
+# changed: AWS's diarization example ("I've been on hold for an hour. Sorry about that.", two
+# speakers, 12 items) and its language-identification example ("so love it.", 4 items, with the
+# output's own `language_code`).
+ON_HOLD_ZH = ["我", "已经", "等", "了", "一", "个", "小时", "。", "对", "不", "起", "。"]
+
+
+def test_japanese_speaker_turns_are_written_without_spaces(completion):
+    document = in_other_words("awsdocs.diarization-output.json", "ja-JP", ON_HOLD_JA)
+    assert readable.transcript_text(document["results"]) == (
+        "Speaker 1: 一時間も保留になっていました。\nSpeaker 2: 申し訳ございませんでした。\n"
+    )
+
+
+def test_the_jobs_language_decides_when_the_output_names_none(completion):
+    document = in_other_words("awsdocs.diarization-output.json", None, ON_HOLD_ZH)
+    assert readable.transcript_text(document["results"], "zh-CN") == "Speaker 1: 我已经等了一个小时。\nSpeaker 2: 对不起。\n"
+    # Without a language, words are spaced as in most languages.
+    assert readable.transcript_text(document["results"]).startswith("Speaker 1: 我 已经 等 了")
+
+
+@pytest.mark.parametrize(
+    "language, words, expected",
+    [
+        ("zh-TW", ["所以", "我", "愛它"], "所以我愛它."),
+        ("th-TH", ["ก็เลย", "รัก", "มัน"], "ก็เลยรักมัน."),
+        ("ja-JP", ["AWS", "Lambda", "です"], "AWS Lambdaです."),
+        ("en-GB", ["so", "love", "it"], "so love it."),
+    ],
+)
+def test_the_outputs_language_code_decides_how_words_are_joined(completion, language, words, expected):
+    # The sample's last item, its "." punctuation, is kept as it is.
+    document = in_other_words("awsdocs.lang-id-output.json", language, [*words, "."])
+    assert readable.transcript_text(document["results"]) == expected + "\n"

@@ -13,6 +13,8 @@ from pathlib import Path
 _TOKENS = re.compile(r"[\w'’-]+|[.,?!]")
 
 HERE = Path(__file__).parent
+# Real Transcribe outputs (see SOURCES.md there), beside the repository as in CI.
+AWS_SAMPLES = HERE.parents[2] / "shared" / "aws-samples" / "transcribe-output"
 
 
 def spoken(text: str, *, start: float = 0.0, speaker: str | None = None, pace: float = 0.5) -> list[dict]:
@@ -72,3 +74,27 @@ def documented_sample(job_name: str) -> dict:
     document = json.loads((HERE / "two_speakers.json").read_text(encoding="utf-8"))
     document["jobName"] = job_name
     return document
+
+
+def in_other_words(sample: str, language_code: str | None, contents: list[str], job_name: str = "job") -> dict:
+    """A real output file of `AWS_SAMPLES` with only its words and language changed: item i's
+    content becomes `contents[i]` (times, types, speakers and segments stay), the output names
+    `language_code` (None: no language, as when the job was given one), and the `transcript`
+    field is emptied, as it would repeat the words under test."""
+    document = json.loads((AWS_SAMPLES / sample).read_text(encoding="utf-8"))
+    items = document["results"]["items"]
+    assert len(contents) == len(items), f"{sample} has {len(items)} items"
+    for item, content in zip(items, contents):
+        item["alternatives"] = [dict(item["alternatives"][0], content=content)]
+    document["results"].pop("language_identification", None)
+    document["results"].pop("language_code", None)
+    if language_code:
+        document["results"]["language_code"] = language_code
+    document["results"]["transcripts"] = [{"transcript": ""}]
+    document["jobName"] = job_name
+    return document
+
+
+# AWS's diarization example ("I've been on hold for an hour. Sorry about that.") in Japanese, for
+# `in_other_words`: one content per item, its two "." as "。".
+ON_HOLD_JA = ["一時間", "も", "保留", "に", "なって", "い", "ました", "。", "申し訳", "ございません", "でした", "。"]

@@ -50,8 +50,9 @@ def test_the_pack_passes_on_every_resource_the_program_declares(programs, config
     resources = program_resources(programs, configuration)
     # Not vacuous: the program declares what every policy is about.
     types = {r.type for r in resources}
-    assert {rules.BUCKET, rules.PUBLIC_ACCESS_BLOCK, rules.BUCKET_POLICY, rules.FUNCTION, rules.EVENT_INVOKE_CONFIG,
-            rules.PERMISSION, rules.LOG_GROUP, rules.ROLE, "aws:iam/policy:Policy"} <= types  # fmt: skip
+    assert {rules.BUCKET, rules.PUBLIC_ACCESS_BLOCK, rules.BUCKET_POLICY, rules.BUCKET_LOGGING, rules.FUNCTION, rules.EVENT_INVOKE_CONFIG,
+            rules.PERMISSION, rules.LOG_GROUP, rules.ROLE, "aws:iam/policy:Policy", rules.QUEUE, rules.QUEUE_POLICY,
+            rules.EVENT_SOURCE_MAPPING} <= types  # fmt: skip
     assert run_pack(resources) == []
 
 
@@ -93,6 +94,7 @@ BROKEN = {
     "public-acls-honoured": (set_property("media-public-access", "ignorePublicAcls", False),
                              {"s3-buckets-private-and-tls-only"}, "media-public-access"),
     "no-tls-policy": (remove("transcripts-tls-only"), {"s3-buckets-private-and-tls-only"}, "transcripts-bucket"),
+    "no-access-logging": (remove("access-logs-transcripts-logging"), {"s3-buckets-log-access"}, "transcripts-bucket"),
     # An Allow of s3:* to everyone: no longer a TLS guard, and a wildcard grant.
     "tls-deny-made-allow": (edit_document("media-tls-only", lambda statements: statements[0].update(Effect="Allow")),
                             {"s3-buckets-private-and-tls-only", "iam-no-wildcard-grants"}, "media-"),
@@ -102,13 +104,18 @@ BROKEN = {
     "full-access-attached": (set_property("upload-handler-policy-attachment", "policyArn",
                                           "arn:aws:iam::aws:policy/AmazonS3FullAccess"),
                              {"iam-no-broad-managed-policies"}, "upload-handler-policy-attachment"),
-    "s3-permission-without-account": (set_property("upload-invoke-permission", "sourceAccount", None),
-                                      {"lambda-permission-names-its-source"}, "upload-invoke-permission"),
+    "s3-may-send-for-any-account": (edit_document("upload-queue-policy", lambda statements: statements[0]["Condition"].pop("StringEquals")),
+                                    {"sqs-queue-policy-names-its-source"}, "upload-queue-policy"),
+    "events-may-send-for-any-rule": (edit_document("failures-policy", lambda statements: statements[0].pop("Condition")),
+                                     {"sqs-queue-policy-names-its-source"}, "failures-policy"),
     "events-permission-without-rule": (set_property("completion-invoke-permission", "sourceArn", None),
                                        {"lambda-permission-names-its-source"}, "completion-invoke-permission"),
     "deprecated-runtime": (set_property("completion-handler-lambda", "runtime", "python3.9"),
                            {"lambda-supported-python-runtime"}, "completion-handler-lambda"),
-    "no-failure-destination": (remove("upload-handler-async"), {"lambda-failure-destination"}, "upload-handler-lambda"),
+    "no-failure-destination": (remove("completion-handler-async"), {"lambda-failure-destination"}, "completion-handler-lambda"),
+    "upload-queue-without-dead-letters": (set_property("upload-queue-queue", "redrivePolicy", None),
+                                          {"lambda-failure-destination"}, "upload-handler-lambda"),
+    "upload-function-fed-by-no-queue": (remove("upload-source"), {"lambda-failure-destination"}, "upload-handler-lambda"),
     "logs-kept-forever": (set_property("completion-handler-logs", "retentionInDays", None),
                           {"log-groups-have-retention"}, "completion-handler-logs"),
 }  # fmt: skip
@@ -143,10 +150,10 @@ def test_the_pack_runs_every_policy_as_mandatory(monkeypatch):
 
 
 def test_every_policy_is_mandatory_and_named_once():
-    """Seven policies for the six rules: runtime and failure destination are checked apart, the
+    """Nine policies for the eight rules: runtime and failure destination are checked apart, the
     first on each function, the second across the stack."""
     names = [policy.name for policy in rules.POLICIES]
-    assert len(set(names)) == len(names) == 7
+    assert len(set(names)) == len(names) == 9
     for policy in rules.POLICIES:
         assert isinstance(policy, (ResourceValidationPolicy, StackValidationPolicy))
         assert policy.enforcement_level is EnforcementLevel.MANDATORY, policy.name

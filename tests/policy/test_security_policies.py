@@ -153,6 +153,40 @@ def test_at_preview_guards_are_matched_by_dependency_and_what_is_unknown_is_left
     assert "the bucket policy of bucket 'transcripts-bucket'" in unknown.value.message
 
 
+# --- s3-buckets-log-access ----------------------------------------------------------------------
+
+LOGGING_RULE = "s3-buckets-log-access"
+
+
+def logging(source: Resource, target: Resource) -> Resource:
+    inputs = {"bucket": source.outputs["bucket"], "targetBucket": target.outputs["bucket"], "targetPrefix": "media/"}
+    return Resource(rules.BUCKET_LOGGING, f"{source.name}-logging", inputs)
+
+
+def test_a_bucket_logging_into_an_access_log_bucket_passes():
+    media, logs = bucket("media-bucket"), bucket("access-logs-bucket")
+    assert violations(LOGGING_RULE, media, logs, logging(media, logs)) == []
+
+
+def test_a_bucket_without_access_logging_is_reported():
+    media, transcripts, logs = bucket("media-bucket"), bucket("transcripts-bucket"), bucket("access-logs-bucket")
+    (violation,) = violations(LOGGING_RULE, media, transcripts, logs, logging(media, logs))
+    assert violation.urn == transcripts.urn
+    assert "S3 bucket 'transcripts-bucket' has no server access logging" in violation.message
+
+
+def test_at_preview_access_logging_is_matched_by_dependency():
+    media, logs = bucket("media-bucket"), bucket("access-logs-bucket")
+    link = logging(media, logs)
+    link.inputs.update(bucket=UNKNOWN, targetBucket=UNKNOWN)
+    link.property_dependencies.update(bucket=[media.urn], targetBucket=[logs.urn])
+    assert violations(LOGGING_RULE, media, logs, link) == []
+    link.property_dependencies.clear()
+    with pytest.raises(UnknownValueError) as unknown:
+        rules.check_buckets_log_access(stack_args([media, logs, link]), lambda message, urn=None: None)
+    assert "the access logging of bucket 'media-bucket'" in unknown.value.message
+
+
 # --- iam-no-broad-managed-policies --------------------------------------------------------------
 
 MANAGED_RULE = "iam-no-broad-managed-policies"
@@ -310,6 +344,55 @@ def test_a_permission_that_names_its_source_passes(resource):
     assert violations(PERMISSION_RULE, resource) == []
 
 
+# --- sqs-queue-policy-names-its-source ---------------------------------------------------------
+
+QUEUE_POLICY_RULE = "sqs-queue-policy-names-its-source"
+MEDIA_ARN = "arn:aws:s3:::media-bucket-1a2b3c4"
+
+
+def queue_policy(*statements: dict) -> Resource:
+    return Resource(rules.QUEUE_POLICY, "upload-queue-policy", {"queueUrl": "https://sqs/q", "policy": document(*statements)})
+
+
+def send_from(service: str, **condition) -> dict:
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:::q"}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        (send_from("s3.amazonaws.com", StringEquals={"aws:SourceAccount": ACCOUNT}), ["add an aws:SourceArn condition"]),
+        (send_from("s3.amazonaws.com", ArnEquals={"aws:SourceArn": MEDIA_ARN}), ["add an aws:SourceAccount condition"]),
+        (send_from("s3.amazonaws.com"), ["aws:SourceArn", "aws:SourceAccount"]),
+        (send_from("events.amazonaws.com"), ["lets events.amazonaws.com send on behalf of any resource"]),
+    ],
+    ids=["s3-no-arn", "s3-no-account", "s3-neither", "events-no-arn"],
+)
+def test_a_queue_policy_letting_a_service_send_without_its_source_is_reported(statement, expected):
+    found = violations(QUEUE_POLICY_RULE, queue_policy(statement))
+    assert len(found) == len(expected)
+    for violation, text in zip(found, expected):
+        assert violation.message.startswith("Queue policy 'upload-queue-policy', statement 1, lets ")
+        assert text in violation.message
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        send_from("s3.amazonaws.com", ArnLike={"aws:SourceArn": MEDIA_ARN}, StringEquals={"aws:SourceAccount": ACCOUNT}),
+        send_from("events.amazonaws.com", ArnEquals={"aws:sourcearn": [f"arn:aws:events:us-east-1:{ACCOUNT}:rule/r"]}),
+        {"Effect": "Deny", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sqs:SendMessage", "Resource": "*"},
+    ],
+    ids=["s3", "events-lower-case-key", "deny", "not-a-service"],
+)
+def test_a_queue_policy_that_names_its_source_passes(statement):
+    assert violations(QUEUE_POLICY_RULE, queue_policy(statement)) == []
+
+
 # --- lambda-supported-python-runtime ------------------------------------------------------------
 
 RUNTIME_RULE = "lambda-supported-python-runtime"
@@ -373,6 +456,38 @@ def test_a_function_without_a_failure_destination_is_reported(others):
     assert violation.message.startswith("Lambda function 'upload-handler-lambda' has no failure destination;")
 
 
+def queue(name: str, redrive: dict | None) -> Resource:
+    arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:{name}"
+    inputs = {"redrivePolicy": json.dumps(redrive)} if redrive is not None else {}
+    return Resource(rules.QUEUE, name, inputs, {**inputs, "arn": arn})
+
+
+def source_mapping(function_name: str, queue_arn: str) -> Resource:
+    inputs = {"functionName": function_name, "eventSourceArn": queue_arn, "functionResponseTypes": ["ReportBatchItemFailures"]}
+    return Resource(rules.EVENT_SOURCE_MAPPING, "upload-source", inputs)
+
+
+def test_a_function_fed_by_a_queue_with_a_dead_letter_queue_passes():
+    upload = function()
+    uploads = queue("upload-queue-queue", {"deadLetterTargetArn": QUEUE_ARN, "maxReceiveCount": 1000})
+    assert violations(DESTINATION_RULE, upload, uploads, source_mapping(upload.outputs["arn"], uploads.outputs["arn"])) == []
+
+
+@pytest.mark.parametrize("redrive", [None, {"maxReceiveCount": 5}], ids=["no-redrive-policy", "no-target"])
+def test_a_function_fed_by_a_queue_without_a_dead_letter_queue_is_reported(redrive):
+    upload = function()
+    uploads = queue("upload-queue-queue", redrive)
+    (violation,) = violations(DESTINATION_RULE, upload, uploads, source_mapping(upload.outputs["arn"], uploads.outputs["arn"]))
+    assert violation.urn == upload.urn and "feed it from an SQS queue with a redrive policy" in violation.message
+
+
+def test_another_functions_queue_does_not_count():
+    upload, other = function(), function("other-lambda")
+    uploads = queue("upload-queue-queue", {"deadLetterTargetArn": QUEUE_ARN, "maxReceiveCount": 1000})
+    (violation,) = violations(DESTINATION_RULE, upload, other, uploads, source_mapping(other.outputs["arn"], uploads.outputs["arn"]))
+    assert violation.urn == upload.urn
+
+
 def test_at_preview_the_invoke_config_is_matched_by_dependency():
     upload = function()
     config = invoke_config(UNKNOWN, {"onFailure": {"destination": UNKNOWN}})
@@ -408,6 +523,6 @@ def test_a_log_group_with_retention_passes():
 
 
 def test_every_policy_ignores_the_resources_it_is_not_about():
-    queue = Resource("aws:sqs/queue:Queue", "failures-queue", {"sqsManagedSseEnabled": True})
+    topic = Resource("aws:sns/topic:Topic", "completion-topic", {"kmsMasterKeyId": "alias/aws/sns"})
     for policy in rules.POLICIES:
-        assert run_policy(policy, [queue]) == [], policy.name
+        assert run_policy(policy, [topic]) == [], policy.name
