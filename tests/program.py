@@ -158,15 +158,15 @@ class Program:
         return found
 
 
-_EVALUATED: dict[tuple[str, str, str], Program] = {}
+_EVALUATED: dict[tuple, Program] = {}
 
 
 def run_program(stack: str, overrides: dict | None = None, root: Path = ROOT) -> Program:
     """What `<root>/__main__.py` declares for a stack. The sources do not change during a test
-    run, so each (stack, overrides, root) is evaluated once (a few tenths of a second each under
-    pytest); every caller gets its own deep copy, so no test sees another's changes. A program
-    that fails is evaluated again each time, to raise afresh."""
-    key = (stack, json.dumps(overrides, sort_keys=True), str(root))
+    run, so the program is evaluated once per stack, root and resulting config (a few tenths of a
+    second each under pytest); every caller gets its own deep copy, so no test sees another's
+    changes. A program that fails is evaluated again each time, to raise afresh."""
+    key = (stack, str(root), tuple(sorted(stack_config(stack, overrides, root).items())))
     if key not in _EVALUATED:
         _EVALUATED[key] = evaluate_program(stack, overrides, root)
     return copy.deepcopy(_EVALUATED[key])
