@@ -7,8 +7,10 @@ import pulumi_aws as aws
 
 from infra.completion import CompletionStage, CompletionStageArgs
 from infra.failures import FailureQueue
+from infra.observability import Observability, ObservabilityArgs
 from infra.settings import load_settings
 from infra.storage import PrivateBucket, PrivateBucketArgs
+from infra.transcribe_options import TranscribeOptions, TranscribeOptionsArgs
 from infra.upload import UploadStage, UploadStageArgs
 from infra.upload_queue import UploadQueue, UploadQueueArgs
 
@@ -48,6 +50,9 @@ uploads = UploadQueue(
         tags=settings.tags,
     ),
 )
+options = TranscribeOptions(
+    "transcribe-options", TranscribeOptionsArgs(settings=settings, bucket_name=transcripts.bucket_name)
+)
 upload = UploadStage(
     "upload",
     UploadStageArgs(
@@ -59,6 +64,7 @@ upload = UploadStage(
         dead_letter_queue_arn=uploads.dead_letter_arn,
         dead_letter_queue_url=uploads.dead_letter_url,
         account_id=account_id,
+        options_environment=options.environment,
     ),
 )
 completion = CompletionStage(
@@ -74,6 +80,18 @@ completion = CompletionStage(
     ),
 )
 failures.accept_undelivered_events([completion.rule_arn])
+observability = Observability(
+    "observability",
+    ObservabilityArgs(
+        settings=settings,
+        region=region,
+        account_id=account_id,
+        upload_queue_name=uploads.queue_name,
+        dead_letter_queue_name=uploads.dead_letter_name,
+        failure_queue_name=failures.queue.name,
+        functions={"upload": upload.function_name, "completion": completion.function_name},
+    ),
+)
 
 pulumi.export("inputBucket", media.bucket_name)
 pulumi.export("outputBucket", transcripts.bucket_name)
@@ -86,6 +104,8 @@ pulumi.export("logGroupName", upload.log_group_name)
 pulumi.export("completionFunctionName", completion.function_name)
 pulumi.export("completionLogGroupName", completion.log_group_name)
 pulumi.export("region", region)
+pulumi.export("dashboardUrl", observability.dashboard_url)
+pulumi.export("alarmTopicArn", observability.topic_arn)
 pulumi.export("jobNamePrefix", settings.job_name_prefix)
 pulumi.export("keyPrefix", settings.key_prefix)
 pulumi.export("outputPrefix", settings.output_prefix)

@@ -1,30 +1,19 @@
-"""`python -m bench [--quick] [--skip-suite]`: measure, then print the markdown table.
+"""`python -m bench [--quick] [--skip-suite]`: measure, then print the markdown table;
+`python -m bench scale`: the bulk-upload simulation (bench/scale.py).
 
 Run it from the repository root with the test environment (`.venv/bin/python -m bench`). The
-table goes to stdout, ready to paste into the README (`> bench/RESULTS.md` keeps the latest);
-progress goes to stderr.
+table goes to stdout and, for a full run, to its section of `bench/RESULTS.md`; progress goes to
+stderr.
 """
 
 import argparse
 import datetime
-import os
 import platform
 import sys
 import time
-from pathlib import Path
 
-from bench.common import Row, progress, use_fake_aws, use_repository
-
-
-def machine() -> str:
-    model = ""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.lower().startswith(("model name", "cpu model", "hardware")):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.machine()}{f' ({model})' if model else ''}, {os.cpu_count()} CPUs, {platform.system()}"
+from bench.common import Row, machine, progress, use_fake_aws, use_repository
+from bench.results import write_section
 
 
 def table(rows: list[Row]) -> str:
@@ -34,6 +23,17 @@ def table(rows: list[Row]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["scale"]:
+        use_repository()
+        use_fake_aws()
+        from bench import scale
+
+        return scale.main(argv[1:])
+    return pipeline(argv)
+
+
+def pipeline(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--quick", action="store_true", help="fewer runs and uploads, no stress burst, no unit suite: a smoke run"
@@ -69,16 +69,16 @@ def main(argv: list[str] | None = None) -> int:
 
     today = datetime.date.today().isoformat()
     mode = "quick run (`--quick`)" if args.quick else "full run"
-    print(
-        f"Measured {today} on {machine()}, Python {platform.python_version()}; "
-        f"{mode}, {elapsed:.0f} s, `python -m bench`."
-    )
-    print()
-    print(table(rows))
-    print()
-    for row in rows:
-        if row.note:
-            print(f"- {row.note}")
+    report = "\n".join([
+        f"Measured {today} on {machine()}, Python {platform.python_version()}; {mode}, {elapsed:.0f} s, `python -m bench`.",
+        "",
+        table(rows),
+        "",
+        *(f"- {row.note}" for row in rows if row.note),
+    ])
+    print(report)
+    if not args.quick:
+        write_section("pipeline", "Pipeline: the function, the program and the tests (`python -m bench`)", report)
     return 0
 
 

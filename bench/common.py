@@ -2,6 +2,7 @@
 environment as the program declares it, timing helpers and the table's row."""
 
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -28,6 +29,17 @@ FAKE_AWS = {
 # The environment the bench started with: the unit suite runs in it, as a user would run it.
 ORIGINAL_ENVIRON = dict(os.environ)
 NOT_INHERITED = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "PYTHONPATH")
+
+
+def machine() -> str:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.lower().startswith(("model name", "cpu model", "hardware")):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{platform.machine()}{f' ({model})' if model else ''}, {os.cpu_count()} CPUs, {platform.system()}"
 
 
 def use_repository() -> None:

@@ -119,6 +119,7 @@ def measure(quick: bool) -> list[Row]:
             patched(handler, "s3", lambda: fake),
             patched(handler, "clock", NoSleep),
             patched(handler, "pacer", handler.Pacer(1e12)),
+            patched(handler.metrics, "write", lambda line: print(line, file=sink)),
             patched(classic_handler, "transcribe", fake),
         ):
             samples = interleaved(
@@ -147,7 +148,7 @@ def measure(quick: bool) -> list[Row]:
                 f"Warm per record: {rounds} interleaved rounds of {per_round:,} one-record S3 events "
                 f"({len(KEYS)} key shapes, URL-encoded; ours in SQS batches of 10), µs per record, medians and the median of "
                 "per-round ratios; the fake Transcribe returns at once. Ours: `handler.lambda_handler` "
-                "as the dev stack configures it, JSON log line to /dev/null included "
+                "as the dev stack configures it, JSON log lines and metrics line to /dev/null included "
                 f"({median(quiet):.1f} µs with its logger off). Baseline: `bench/classic_handler.py` "
                 "(first record only, `re.sub(r\"\\W\", \"_\", key.lower())` as job name, default retries, "
                 "no logging)."

@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 import naming
 import readable
 from common import RETRIES, error_note, shared_settings, utc_seconds
+from metrics import NO_UNIT, Metrics
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
@@ -68,6 +69,18 @@ SETTINGS = Settings.from_environ(os.environ)
 transcribe = boto3.client("transcribe", config=RETRIES)
 s3 = boto3.client("s3", config=RETRIES)
 sns = boto3.client("sns", config=RETRIES)
+# What an invocation counts, written as one metrics line at its end.
+metrics = Metrics(os.environ.get("METRICS_NAMESPACE", ""), "completion")
+
+# Transcribe's failure reasons, by what the user can do about them: the first class whose words
+# the reason holds (in lower case); "other" when none does.
+FAILURE_CLASSES = (
+    ("access", ("access", "permission", "denied", "role")),
+    ("language", ("language",)),
+    ("quota", ("limit", "quota", "throttl")),
+    ("internal", ("internal",)),
+    ("media", ("format", "sample rate", "corrupt", "codec", "too long", "too short", "duration", "size", "media")),
+)
 
 
 class BadEvent(ValueError):
@@ -89,6 +102,13 @@ class JobEnd:
 
 
 def lambda_handler(event, context):
+    try:
+        return handle_event(event)
+    finally:
+        metrics.flush()
+
+
+def handle_event(event):
     end = job_end_of(event)
     if end.status not in END_STATES:
         _log(f"skipped: status {end.status} is not an end state", end.job_name, outcome="skipped")
@@ -160,14 +180,14 @@ def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Se
     job_name = job["TranscriptionJobName"]
     json_key = naming.transcript_key(settings.output_prefix, media_key)
     text_key = naming.text_key(settings.output_prefix, media_key)
-    uri = job.get("Transcript", {}).get("TranscriptFileUri")
-    if uri and not points_to(uri, settings.output_bucket, json_key):
-        # Still read the key the naming rules give: that is where the upload handler asked for it.
-        where = f"s3://{settings.output_bucket}/{json_key}"
-        _log(f"job's transcript URI {uri} is not {where}; reading {where}", job_name, media_key,
-             outcome="uri-mismatch", level=logging.WARNING)
-
-    results = read_results(s3, settings.output_bucket, json_key)
+    source_key = transcript_key_of(job, settings, media_key)
+    body = s3.get_object(Bucket=settings.output_bucket, Key=source_key)["Body"].read()
+    results = results_of(body, f"s3://{settings.output_bucket}/{source_key}")
+    if source_key != json_key:
+        # The redacted transcript, written elsewhere (under the unredacted prefix, or under a
+        # name of Transcribe's), is put where the user looks for the transcript.
+        s3.put_object(Bucket=settings.output_bucket, Key=json_key, Body=body, ContentType="application/json")
+        _log(f"transcript copied from {source_key}", job_name, media_key, outcome="copied")
     s3.put_object(
         Bucket=settings.output_bucket,
         Key=text_key,
@@ -175,6 +195,9 @@ def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Se
         ContentType="text/plain; charset=utf-8",
     )
     _log("text transcript written", job_name, media_key, outcome="transcribed")
+    metrics.add("JobsCompleted")
+    if (seconds := readable.duration_of(results)) is not None:
+        metrics.add("TranscriptMinutes", seconds / 60, unit=NO_UNIT)
 
     if settings.topic_arn:
         subtitle_formats = job.get("Subtitles", {}).get("Formats", [])
@@ -211,6 +234,7 @@ def record_failure(job: dict, end: JobEnd, media_bucket: str, media_key: str, se
         ContentType="application/json",
     )
     _log("failure recorded: " + reason, job_name, media_key, outcome="failed", level=logging.WARNING)
+    metrics.add("JobsFailed", by=("FailureClass", failure_class(reason)))
 
     if settings.topic_arn:
         publish(
@@ -223,15 +247,58 @@ def record_failure(job: dict, end: JobEnd, media_bucket: str, media_key: str, se
     return "failure-recorded"
 
 
-def read_results(s3, bucket: str, key: str) -> dict:
-    """The `results` of Transcribe's JSON output. A missing or unreadable file raises."""
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+def failure_class(reason: str) -> str:
+    """access, media, language, quota, internal or other: what kind of failure a reason tells."""
+    text = reason.lower()
+    return next((name for name, words in FAILURE_CLASSES if any(word in text for word in words)), "other")
+
+
+def transcript_key_of(job: dict, settings: Settings, media_key: str) -> str:
+    """The key of the transcript the `.txt` is made from: where GetTranscriptionJob says it is
+    (the redacted one when the job redacts personal data, so the text never shows it), as long
+    as that is in the transcripts bucket; else the key the naming rules give, where the upload
+    function asked Transcribe to write it."""
+    named = naming.transcript_key(settings.output_prefix, media_key)
+    transcript = job.get("Transcript", {})
+    if (job.get("ContentRedaction") or {}).get("RedactionOutput") and not transcript.get("RedactedTranscriptFileUri"):
+        # Never fall back to the unredacted transcript for the text everyone may read.
+        raise ValueError(f"job {job['TranscriptionJobName']} redacts PII but Transcribe names no redacted transcript")
+    uri = transcript.get("RedactedTranscriptFileUri") or transcript.get("TranscriptFileUri")
+    if not uri:
+        return named
+    location = s3_location(uri)
+    if location is not None and location[0] == settings.output_bucket:
+        return location[1]
+    where = f"s3://{settings.output_bucket}/{named}"
+    _log(f"job's transcript URI {uri} is not in the transcripts bucket; reading {where}", job["TranscriptionJobName"],
+         media_key, outcome="uri-mismatch", level=logging.WARNING)  # fmt: skip
+    return named
+
+
+def s3_location(uri: str) -> tuple[str, str] | None:
+    """(bucket, key) of an S3 URI as Transcribe reports it: s3://, path-style or virtual-hosted
+    https; None for anything else."""
+    parts = urllib.parse.urlsplit(uri)
+    path = urllib.parse.unquote(parts.path)
+    if parts.scheme == "s3":
+        bucket, key = parts.netloc, path.lstrip("/")
+    elif parts.netloc.startswith(("s3.", "s3-")):
+        bucket, _, key = path.lstrip("/").partition("/")
+    elif ".s3." in parts.netloc or ".s3-" in parts.netloc:
+        bucket, key = parts.netloc.split(".s3", 1)[0], path.lstrip("/")
+    else:
+        return None
+    return (bucket, key) if bucket and key else None
+
+
+def results_of(body: bytes, where: str) -> dict:
+    """The `results` of Transcribe's JSON output; a file that is not one raises."""
     try:
         results = json.loads(body)["results"]
     except (ValueError, KeyError, TypeError):
         results = None
     if not isinstance(results, dict):
-        raise ValueError(f"s3://{bucket}/{key} is not Transcribe's JSON output: it has no results object")
+        raise ValueError(f"{where} is not Transcribe's JSON output: it has no results object")
     return results
 
 
@@ -249,11 +316,7 @@ def failure_time(completion_time, event_time: str) -> str:
 
 def points_to(uri: str, bucket: str, key: str) -> bool:
     """Whether a TranscriptFileUri (path-style or virtual-hosted https, or s3://) names bucket/key."""
-    parts = urllib.parse.urlsplit(uri)
-    path = urllib.parse.unquote(parts.path)
-    if parts.scheme == "s3":
-        return parts.netloc == bucket and path == f"/{key}"
-    return path == f"/{bucket}/{key}" or (parts.netloc.startswith(f"{bucket}.") and path == f"/{key}")
+    return s3_location(uri) == (bucket, key)
 
 
 # The notification ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTT
 
 import naming
 from common import RETRIES, error_note, shared_settings, utc_seconds
+from metrics import Metrics
 from pace import Pacer, backoff
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ logger.setLevel(logging.INFO)
 
 DEFAULT_LANGUAGE = "en-US"
 DEFAULT_START_RATE = 10.0
+VOCABULARY_FILTER_METHODS = ("mask", "remove", "tag")
+REDACT_PII = ("off", "redacted", "redacted_and_unredacted")
 
 # Every StartTranscriptionJob attempt goes through the function's own pacing and backoff, so
 # botocore makes one attempt only; short timeouts keep a hung call from eating the invocation.
@@ -82,6 +85,13 @@ class Settings:
     start_rate: float = DEFAULT_START_RATE
     """StartTranscriptionJob calls per second for this instance."""
     dead_letter_queue_url: str = ""
+    vocabulary_names: tuple[tuple[str, str], ...] = ()
+    """(language, vocabulary name) of the stack's custom vocabularies."""
+    vocabulary_filter_names: tuple[tuple[str, str], ...] = ()
+    vocabulary_filter_method: str = "mask"
+    channel_identification: bool = False
+    redact_pii: str = "off"
+    pii_entity_types: tuple[str, ...] = ()
 
     @classmethod
     def from_environ(cls, env) -> "Settings":
@@ -95,6 +105,12 @@ class Settings:
             job_tags=_tags(env.get("JOB_TAGS") or "{}"),
             start_rate=_number(env, "START_RATE", DEFAULT_START_RATE),
             dead_letter_queue_url=env.get("DEAD_LETTER_QUEUE_URL", ""),
+            vocabulary_names=_names(env, "VOCABULARY_NAMES"),
+            vocabulary_filter_names=_names(env, "VOCABULARY_FILTER_NAMES"),
+            vocabulary_filter_method=env.get("VOCABULARY_FILTER_METHOD") or "mask",
+            channel_identification=_flag(env, "CHANNEL_IDENTIFICATION"),
+            redact_pii=env.get("REDACT_PII") or "off",
+            pii_entity_types=_split(env.get("PII_ENTITY_TYPES", "")),
         )
         settings.check()
         return settings
@@ -108,6 +124,10 @@ class Settings:
             )
         if self.start_rate <= 0:
             raise ValueError(f"START_RATE is {self.start_rate:g}: it must be more than 0 jobs per second")
+        if self.vocabulary_filter_method not in VOCABULARY_FILTER_METHODS:
+            raise ValueError(f"VOCABULARY_FILTER_METHOD is {self.vocabulary_filter_method!r}: allowed are mask, remove and tag")
+        if self.redact_pii not in REDACT_PII:
+            raise ValueError(f"REDACT_PII is {self.redact_pii!r}: allowed are off, redacted and redacted_and_unredacted")
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -130,6 +150,24 @@ def _number(env, name: str, default: float) -> float:
         raise ValueError(f"{name} is {value!r}: it must be a number") from None
 
 
+def _names(env, name: str) -> tuple[tuple[str, str], ...]:
+    value = env.get(name) or "{}"
+    try:
+        names = json.loads(value)
+    except json.JSONDecodeError:
+        names = None
+    if not isinstance(names, dict) or not all(isinstance(v, str) and v for v in names.values()):
+        raise ValueError(f"{name} is {value!r}: it must be a JSON object of language codes to names")
+    return tuple(sorted(names.items()))
+
+
+def _flag(env, name: str) -> bool:
+    value = (env.get(name) or "false").lower()
+    if value not in ("true", "false"):
+        raise ValueError(f"{name} is {value!r}: it must be true or false")
+    return value == "true"
+
+
 def _tags(value: str) -> tuple[tuple[str, str], ...]:
     try:
         tags = json.loads(value)
@@ -147,6 +185,10 @@ transcribe = boto3.client("transcribe", config=TRANSCRIBE_CALLS)
 clock = time
 # One pace per function instance: it lasts across the invocations the instance serves.
 pacer = Pacer(SETTINGS.start_rate)
+# What an invocation counts, written as one metrics line at its end.
+metrics = Metrics(os.environ.get("METRICS_NAMESPACE", ""), "upload")
+# The outcomes of an upload that are counted, and under which metric.
+OUTCOME_METRICS = {"started": "JobsStarted", "duplicate": "Duplicates", "rejected": "RejectedMedia", "held": "BackPressureRetries"}
 
 
 @functools.cache
@@ -211,6 +253,13 @@ class Message:
 
 
 def lambda_handler(event, context):
+    try:
+        return handle_batch(event, context)
+    finally:
+        metrics.flush()
+
+
+def handle_batch(event, context):
     deadline = Deadline.of(context)
     messages = []
     for sqs_record in sqs_records_of(event):
@@ -220,6 +269,8 @@ def lambda_handler(event, context):
         except BadRecord as error:
             message.unreadable = str(error)
         messages.append(message)
+    # Counted at a message's first receive only, so that a message handed back is not counted again.
+    metrics.add("UploadsReceived", sum(len(m.uploads) for m in messages if m.receive_count == 1))
     progressed = start_uploads(messages, deadline)
     failures = settle(messages, progressed)
     return {"batchItemFailures": [{"itemIdentifier": message.id} for message in failures]}
@@ -357,6 +408,7 @@ def hand_back(messages: list[Message], progressed: bool) -> None:
             continue
         for failed in answer.get("Failed", []):
             logger.warning("visibility not changed: %s", failed.get("Message"), extra={"outcome": "held"})
+    metrics.add("MessagesHandedBack", len(messages))
     for message in messages:
         logger.info("handed back to the upload queue", extra={
             "messageId": message.id, "outcome": "retry", "receiveCount": message.receive_count,
@@ -386,6 +438,7 @@ def dead_letter(message: Message, code: str, reason: str) -> bool:
                      extra={"messageId": message.id, "outcome": "retry"})  # fmt: skip
         return False
     logger.error("moved to the dead-letter queue: %s", reason, extra={"messageId": message.id, "outcome": "dead-lettered", "error": code})
+    metrics.add("MessagesDeadLettered")
     return True
 
 
@@ -464,7 +517,7 @@ def job_request(upload: Upload, job_name: str, media_format: str, settings: Sett
         "Media": {"MediaFileUri": upload.media_uri},
         "MediaFormat": media_format,
         "OutputBucketName": settings.output_bucket,
-        "OutputKey": naming.transcript_key(settings.output_prefix, upload.key),
+        "OutputKey": output_key(settings, upload.key),
         "Tags": [
             *({"Key": k, "Value": naming.tag_value(v)} for k, v in settings.job_tags),
             {"Key": "media-key", "Value": naming.tag_value(upload.key)},
@@ -478,8 +531,14 @@ def job_request(upload: Upload, job_name: str, media_format: str, settings: Sett
         request["LanguageCode"] = settings.language_code
     if settings.subtitle_formats:
         request["Subtitles"] = {"Formats": list(settings.subtitle_formats), "OutputStartIndex": 1}
-    if settings.max_speakers:
-        request["Settings"] = {"ShowSpeakerLabels": True, "MaxSpeakerLabels": settings.max_speakers}
+    if job_settings := transcription_settings(settings):
+        request["Settings"] = job_settings
+    if settings.language_code == "auto" and (language_id := language_id_settings(settings)):
+        request["LanguageIdSettings"] = language_id
+    if settings.redact_pii != "off":
+        request["ContentRedaction"] = {"RedactionType": "PII", "RedactionOutput": settings.redact_pii}
+        if settings.pii_entity_types:
+            request["ContentRedaction"]["PiiEntityTypes"] = list(settings.pii_entity_types)
     if settings.data_access_role_arn:
         # Deferred execution queues jobs beyond the concurrent-job quota instead of refusing them.
         request["JobExecutionSettings"] = {
@@ -487,6 +546,47 @@ def job_request(upload: Upload, job_name: str, media_format: str, settings: Sett
             "DataAccessRoleArn": settings.data_access_role_arn,
         }
     return request
+
+
+def output_key(settings: Settings, media_key: str) -> str:
+    """Where Transcribe writes the job's output: beside the other results, or under the
+    unredacted prefix when the job also keeps an unredacted transcript."""
+    if settings.redact_pii == "redacted_and_unredacted":
+        return naming.unredacted_transcript_key(settings.output_prefix, media_key)
+    return naming.transcript_key(settings.output_prefix, media_key)
+
+
+def transcription_settings(settings: Settings) -> dict:
+    """The job's `Settings`: speaker labels and channel identification (together if both are
+    on), and the vocabulary and filter of the job's language when it is known in advance."""
+    job_settings = {}
+    if settings.max_speakers:
+        job_settings |= {"ShowSpeakerLabels": True, "MaxSpeakerLabels": settings.max_speakers}
+    if settings.channel_identification:
+        job_settings["ChannelIdentification"] = True
+    if settings.language_code != "auto":
+        if name := dict(settings.vocabulary_names).get(settings.language_code):
+            job_settings["VocabularyName"] = name
+        if name := dict(settings.vocabulary_filter_names).get(settings.language_code):
+            job_settings["VocabularyFilterName"] = name
+    if settings.vocabulary_filter_names:
+        job_settings["VocabularyFilterMethod"] = settings.vocabulary_filter_method
+    return job_settings
+
+
+def language_id_settings(settings: Settings) -> dict:
+    """With language identification, the vocabulary and filter of each language Transcribe may
+    find: Settings cannot name them before the language is known."""
+    vocabularies, filters = dict(settings.vocabulary_names), dict(settings.vocabulary_filter_names)
+    result = {}
+    for language in sorted(vocabularies.keys() | filters.keys()):
+        entry = {}
+        if language in vocabularies:
+            entry["VocabularyName"] = vocabularies[language]
+        if language in filters:
+            entry["VocabularyFilterName"] = filters[language]
+        result[language] = entry
+    return result
 
 
 def write_error(s3, settings: Settings, upload: Upload, job_name: str, reason: str) -> None:
@@ -501,3 +601,5 @@ def write_error(s3, settings: Settings, upload: Upload, job_name: str, reason: s
 
 def _log(message: str, key: str, job_name: str | None = None, *, outcome: str, level=logging.INFO) -> None:
     logger.log(level, message, extra={"key": key, "jobName": job_name, "outcome": outcome})
+    if outcome in OUTCOME_METRICS:
+        metrics.add(OUTCOME_METRICS[outcome])

@@ -13,6 +13,9 @@ SUPPORTED_FORMATS = ("mp3", "mp4", "wav", "flac", "ogg", "amr", "webm", "m4a")
 SUBTITLE_FORMATS = ("srt", "vtt")
 MIN_SPEAKERS, MAX_SPEAKERS = 2, 30
 DEFAULT_OUTPUT_PREFIX = "transcripts/"
+# With redacted and unredacted transcripts, jobs write under this prefix (before outputPrefix), so
+# that a grant on outputPrefix gives the redacted transcripts alone.
+UNREDACTED_PREFIX = "unredacted/"
 
 # Transcribe refuses media files of 2 GB and more.
 MAX_MEDIA_BYTES = 2 * 1024**3
@@ -109,6 +112,12 @@ def transcript_key(output_prefix: str, media_key: str) -> str:
     return transcript_base(output_prefix, media_key) + TRANSCRIPT_SUFFIX
 
 
+def unredacted_transcript_key(output_prefix: str, media_key: str) -> str:
+    """Where a job that keeps an unredacted transcript writes its output (both transcripts); the
+    completion function copies the redacted one to `transcript_key`."""
+    return transcript_key(UNREDACTED_PREFIX + output_prefix, media_key)
+
+
 def text_key(output_prefix: str, media_key: str) -> str:
     """The key of the plain-text transcript, next to the JSON one."""
     return transcript_base(output_prefix, media_key) + TEXT_SUFFIX
@@ -127,3 +136,13 @@ def tag_value(text: str) -> str:
     """`text` as a valid AWS tag value: letters, digits, spaces and `_.:/=+-@`, 256 at most."""
     cleaned = "".join(c if c.isalnum() or c in _TAG_PUNCTUATION else "_" for c in text)
     return cleaned[:TAG_VALUE_MAX]
+
+
+def vocabulary_name(job_name_prefix: str, kind: str, language_code: str, content: bytes) -> str:
+    """The name of a stack's vocabulary or vocabulary filter (`kind`) in one language.
+
+    The digest of its content makes a changed vocabulary a new one, created before the old one
+    is deleted, so a job never names a vocabulary that is being replaced or is gone.
+    """
+    digest = hashlib.sha256(language_code.encode("utf-8") + b"\0" + content).hexdigest()[:16]
+    return f"{job_name_prefix}{kind}-{language_code}-{digest}"

@@ -1,5 +1,5 @@
 """Transcribe's JSON output as something a person reads: the plain-text transcript (one line
-per speaker turn, or paragraphs) and what it tells about the media. Pure functions, standard
+per speaker or channel turn, or paragraphs) and what it tells about the media. Pure functions, standard
 library only: the completion function writes the `.txt` with them and the media tool uses them
 when no `.txt` is there yet.
 """
@@ -28,12 +28,14 @@ class Word:
     start: float | None = None
     end: float | None = None
     speaker: str | None = None
+    channel: str | None = None
 
 
 def words_of(results: dict) -> list[Word]:
     """The items in order. Punctuation belongs to the speaker of the word before it; words
     without a label of their own take it from the speaker segment they fall in."""
     segments = _speaker_segments(results)
+    channels = _channel_of_items(results)
     words: list[Word] = []
     for item in results.get("items") or []:
         alternatives = item.get("alternatives") or [{}]
@@ -41,17 +43,18 @@ def words_of(results: dict) -> list[Word]:
         if not content:
             continue
         if item.get("type") == "punctuation":
-            speaker = words[-1].speaker if words else None
-            words.append(Word(content, punctuation=True, speaker=speaker))
+            speaker, channel = (words[-1].speaker, words[-1].channel) if words else (None, None)
+            words.append(Word(content, punctuation=True, speaker=speaker, channel=channel))
             continue
         start, end = _seconds(item.get("start_time")), _seconds(item.get("end_time"))
         speaker = item.get("speaker_label") or _speaker_at(segments, start)
-        words.append(Word(content, start=start, end=end, speaker=speaker))
+        channel = item.get("channel_label") or channels.get(_item_key(item))
+        words.append(Word(content, start=start, end=end, speaker=speaker, channel=channel))
     return words
 
 
 def transcript_text(results: dict, language_code: str | None = None) -> str:
-    """The plain-text transcript: one line per speaker turn when speakers are labelled, else
+    """The plain-text transcript: one line per speaker or channel turn when they are labelled, else
     paragraphs separated by a blank line. The language (the job's, else the one the output names)
     says whether words are separated by spaces."""
     spaced = is_spaced(language_code or results.get("language_code"))
@@ -59,9 +62,9 @@ def transcript_text(results: dict, language_code: str | None = None) -> str:
     if not words:
         spoken = " ".join(t.get("transcript", "") for t in results.get("transcripts") or []).strip()
         return (spoken or NO_SPEECH) + "\n"
-    if any(word.speaker for word in words):
+    if any(word.speaker or word.channel for word in words):
         return "".join(
-            f"{speaker_name(speaker)}: {join_words(turn, spaced)}\n" for speaker, turn in speaker_turns(words)
+            f"{turn_name(*labels)}: {join_words(turn, spaced)}\n" for labels, turn in labelled_turns(words)
         )
     return "\n\n".join(join_words(paragraph, spaced) for paragraph in paragraphs(words)) + "\n"
 
@@ -86,15 +89,30 @@ def _latin(character: str) -> bool:
     return character.isascii() and character.isalnum()
 
 
-def speaker_turns(words: list[Word]) -> list[tuple[str | None, list[Word]]]:
-    """Consecutive words of one speaker; a word without a speaker continues the current turn."""
-    turns: list[tuple[str | None, list[Word]]] = []
+def labelled_turns(words: list[Word]) -> list[tuple[tuple[str | None, str | None], list[Word]]]:
+    """Consecutive words of one (channel, speaker); a word continues the current turn when each
+    label it has is the turn's."""
+    turns: list[tuple[tuple[str | None, str | None], list[Word]]] = []
     for word in words:
-        if turns and (word.speaker is None or word.speaker == turns[-1][0]):
+        labels = (word.channel, word.speaker)
+        if turns and all(mine is None or mine == theirs for mine, theirs in zip(labels, turns[-1][0])):
             turns[-1][1].append(word)
         else:
-            turns.append((word.speaker, [word]))
+            turns.append((labels, [word]))
     return turns
+
+
+def turn_name(channel: str | None, speaker: str | None) -> str:
+    """'Channel 1', 'Speaker 2', or 'Channel 1, Speaker 2' when both are labelled."""
+    if channel is None:
+        return speaker_name(speaker)
+    return channel_name(channel) if speaker is None else f"{channel_name(channel)}, {speaker_name(speaker)}"
+
+
+def channel_name(label: str) -> str:
+    """'ch_0' -> 'Channel 1'; other labels as they are."""
+    number = label.removeprefix("ch_")
+    return f"Channel {int(number) + 1}" if number.isdigit() else label
 
 
 def speaker_name(label: str | None) -> str:
@@ -141,6 +159,24 @@ def _speaker_segments(results: dict) -> list[tuple[float, float, str]]:
         if start is not None and end is not None and segment.get("speaker_label"):
             spans.append((start, end, segment["speaker_label"]))
     return spans
+
+
+def _item_key(item: dict) -> tuple:
+    alternatives = item.get("alternatives") or [{}]
+    return item.get("start_time"), item.get("end_time"), alternatives[0].get("content")
+
+
+def _channel_of_items(results: dict) -> dict[tuple, str]:
+    """The channel of each word, from `channel_labels.channels`: older outputs (2020) give it
+    only there, newer ones on the items themselves too."""
+    channels = (results.get("channel_labels") or {}).get("channels") or []
+    return {
+        _item_key(item): channel["channel_label"]
+        for channel in channels
+        if channel.get("channel_label")
+        for item in channel.get("items") or []
+        if item.get("start_time") is not None
+    }
 
 
 def _speaker_at(segments: list[tuple[float, float, str]], moment: float | None) -> str | None:

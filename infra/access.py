@@ -49,6 +49,8 @@ class TranscribeDataAccessArgs:
     """Media keys Transcribe may read."""
     output_prefix: str = ""
     """Transcript keys Transcribe may write."""
+    unredacted_prefix: str = ""
+    """Where jobs that keep an unredacted transcript write; empty: none do."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -75,7 +77,10 @@ class TranscribeDataAccessRole(pulumi.ComponentResource):
                 document(
                     allow(["s3:GetObject"], [objects(args.input_bucket_arn, args.key_prefix)]),
                     allow(["s3:ListBucket"], [args.input_bucket_arn]),
-                    allow(["s3:PutObject"], [objects(args.output_bucket_arn, args.output_prefix)]),
+                    allow(
+                        ["s3:PutObject"],
+                        [objects(args.output_bucket_arn, p) for p in (args.output_prefix, args.unredacted_prefix) if p],
+                    ),
                 )
             ),
             tags=args.tags,

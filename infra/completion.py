@@ -68,10 +68,14 @@ class CompletionStage(pulumi.ComponentResource):
             allow(["transcribe:GetTranscriptionJob"], [transcription_jobs(args, s.job_name_prefix)]),
             allow(["s3:GetObject", "s3:PutObject"], [objects(args.output_bucket_arn, s.output_prefix)]),
         ]
+        if s.unredacted_prefix:
+            # The redacted transcript is read where the job wrote it, beside the unredacted one.
+            statements.append(allow(["s3:GetObject"], [objects(args.output_bucket_arn, s.unredacted_prefix)]))
         environment = {
             "OUTPUT_BUCKET": args.output_bucket_name,
             "OUTPUT_PREFIX": s.output_prefix,
             "JOB_NAME_PREFIX": s.job_name_prefix,
+            "METRICS_NAMESPACE": s.metrics_namespace,
         }
         self.topic_arn = None
         if s.notify_email:

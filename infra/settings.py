@@ -9,11 +9,13 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import botocore.session
 import pulumi
 
 from function import naming
+from infra import vocabulary_rules
 
 # The values CloudWatch Logs accepts for a log group's retention, in days.
 LOG_RETENTION_DAYS = (
@@ -37,13 +39,32 @@ START_CONCURRENCY_RANGE = (2, 1000)
 START_RATE_MAX = 1000
 # Lambda allows 4 KB for all of a function's environment variables; the others take ~600 bytes.
 JOB_TAGS_MAX = 2048
+# An alarm's period times its evaluation periods may not exceed a day.
+ALARM_PERIOD_MINUTES_MAX = 1440
+BACKLOG_ALARM_MINUTES_MAX = 14 * 24 * 60
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
+# Transcribe's batch PII redaction: US English and US Spanish, and since 2026-05-01 (the
+# developer guide's document history) French, Canadian French, German, Swiss German, Italian,
+# Portuguese and Brazilian Portuguese. botocore's model does not list them. Redaction does not
+# work with language identification.
+REDACTION_LANGUAGES = ("en-US", "es-US", "fr-FR", "fr-CA", "de-DE", "de-CH", "it-IT", "pt-PT", "pt-BR")
+REDACT_PII = ("off", "redacted", "redacted_and_unredacted")
+VOCABULARY_FILTER_METHODS = ("mask", "remove", "tag")
+# With language identification, LanguageIdSettings takes two to five languages.
+LANGUAGE_ID_SETTINGS_MAX = 5
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class SettingsError(pulumi.RunError):
     """A configured value the program cannot use. A RunError, so that the Pulumi CLI prints its
     one sentence instead of a Python traceback."""
+
+
+def pii_entity_types() -> tuple[str, ...]:
+    """The PII types batch redaction takes, from botocore's model of the API."""
+    model = botocore.session.get_session().get_service_model("transcribe")
+    return tuple(model.shape_for("PiiEntityType").enum)
 
 
 def transcribe_language_codes() -> tuple[str, ...]:
@@ -87,6 +108,42 @@ class Settings:
     output_bucket_name: str
     notify_email: str
     extra_tags: tuple[tuple[str, str], ...]
+    vocabulary: tuple[str, ...]
+    """Custom-vocabulary phrases (hyphens between words); empty: no vocabulary from a list."""
+    vocabulary_file: str
+    """A vocabulary table file, as a path in the repository; empty: none."""
+    vocabulary_filter_words: tuple[str, ...]
+    vocabulary_filter_method: str
+    """What a filtered word becomes: 'mask' (***), 'remove' or 'tag'."""
+    channel_identification: bool
+    redact_pii: str
+    """'off', 'redacted' or 'redacted_and_unredacted'."""
+    pii_entity_types: tuple[str, ...]
+    """The PII types to redact; empty: all."""
+    alarm_email: str
+    """Where the alarms are sent (an SNS email subscription); empty: no subscription."""
+    alarm_period_minutes: int
+    """The period over which the queue and function alarms look at their metric."""
+    backlog_alarm_minutes: int
+    """Alarm when the oldest upload waiting in the upload queue is older than this."""
+    failed_jobs_per_hour: int
+    """Alarm when more Transcribe jobs than this fail within an hour."""
+
+    @property
+    def vocabulary_languages(self) -> tuple[str, ...]:
+        """The languages vocabularies and filters are made in: the stack's language, or each
+        language identification may choose."""
+        return self.language_options if self.language_code == "auto" else (self.language_code,)
+
+    @property
+    def unredacted_prefix(self) -> str:
+        """Where jobs that keep an unredacted transcript write (both transcripts; the completion
+        function copies the redacted one under output_prefix); empty when none do."""
+        return naming.UNREDACTED_PREFIX + self.output_prefix if self.redact_pii == "redacted_and_unredacted" else ""
+
+    @property
+    def vocabulary_path(self) -> Path | None:
+        return PROJECT_ROOT / self.vocabulary_file if self.vocabulary_file else None
 
     @property
     def tags(self) -> dict[str, str]:
@@ -101,6 +158,11 @@ class Settings:
     @property
     def job_name_prefix(self) -> str:
         return naming.job_name_prefix(self.project, self.stack)
+
+    @property
+    def metrics_namespace(self) -> str:
+        """The CloudWatch namespace of the functions' own metrics: one per stack."""
+        return f"{self.project}/{self.stack}"
 
     @property
     def start_rate_per_instance(self) -> float:
@@ -136,6 +198,17 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
         output_bucket_name=config.require("outputBucketName"),
         notify_email=config.require("notifyEmail"),
         extra_tags=_tag_pairs(config.require_object("tags")),
+        vocabulary=tuple(config.require_object("vocabulary")),
+        vocabulary_file=config.require("vocabularyFile"),
+        vocabulary_filter_words=tuple(config.require_object("vocabularyFilterWords")),
+        vocabulary_filter_method=config.require("vocabularyFilterMethod"),
+        channel_identification=config.require_bool("channelIdentification"),
+        redact_pii=config.require("redactPii"),
+        pii_entity_types=tuple(config.require_object("piiEntityTypes")),
+        alarm_email=config.require("alarmEmail"),
+        alarm_period_minutes=config.require_int("alarmPeriodMinutes"),
+        backlog_alarm_minutes=config.require_int("backlogAlarmMinutes"),
+        failed_jobs_per_hour=config.require_int("failedJobsPerHour"),
     )
     validate(settings)
     return settings
@@ -296,7 +369,99 @@ def _check_tags(s: Settings) -> None:
             raise SettingsError(f"tags.{key} is {value!r}: up to 256 letters, digits, spaces or _.:/=+-@")
 
 
+def _check_vocabulary(s: Settings) -> None:
+    if s.vocabulary and s.vocabulary_file:
+        raise SettingsError("vocabulary and vocabularyFile are both set: give the phrases in one of them")
+    if not (s.vocabulary or s.vocabulary_file or s.vocabulary_filter_words):
+        return
+    if s.language_code == "auto" and not 2 <= len(s.language_options) <= LANGUAGE_ID_SETTINGS_MAX:
+        raise SettingsError(
+            f"languageCode is 'auto' with a vocabulary or filter: list the 2 to {LANGUAGE_ID_SETTINGS_MAX}"
+            " languages to make them in as languageOptions"
+        )
+    entries = [("vocabulary", phrase, "") for phrase in s.vocabulary]
+    if s.vocabulary_file:
+        entries += [("vocabularyFile", phrase, f" (line {line})") for line, phrase in _table_phrases(s)]
+    for key, phrase, where in entries:
+        for language in s.vocabulary_languages:
+            if problem := vocabulary_rules.phrase_problem(phrase, language):
+                raise SettingsError(f"{key} has the phrase {phrase!r}{where}: {problem}")
+    size = vocabulary_rules.entries_size([phrase for _, phrase, _ in entries])
+    if size > vocabulary_rules.VOCABULARY_MAX_BYTES:
+        raise SettingsError(f"vocabulary takes {size} bytes: Transcribe allows 50 KB (50,000 bytes) per vocabulary")
+
+
+def _table_phrases(s: Settings) -> list[tuple[int, str]]:
+    path = s.vocabulary_path
+    if Path(s.vocabulary_file).is_absolute() or PROJECT_ROOT not in path.resolve().parents or not path.is_file():
+        raise SettingsError(
+            f"vocabularyFile is {s.vocabulary_file!r}: give the path of a table file inside this repository, such as vocabulary/terms.txt"
+        )
+    if path.stat().st_size > vocabulary_rules.VOCABULARY_MAX_BYTES:
+        raise SettingsError(f"vocabularyFile {s.vocabulary_file!r} has {path.stat().st_size} bytes: Transcribe allows 50 KB")
+    try:
+        return vocabulary_rules.table_phrases(path)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SettingsError(f"vocabularyFile {s.vocabulary_file!r} is not a vocabulary table: {error}") from None
+
+
+def _check_vocabulary_filter(s: Settings) -> None:
+    if s.vocabulary_filter_method not in VOCABULARY_FILTER_METHODS:
+        raise SettingsError(f"vocabularyFilterMethod is {s.vocabulary_filter_method!r}: use 'mask', 'remove' or 'tag'")
+    for word in s.vocabulary_filter_words:
+        for language in s.vocabulary_languages:
+            if problem := vocabulary_rules.phrase_problem(word, language):
+                raise SettingsError(f"vocabularyFilterWords has the word {word!r}: {problem}")
+    size = vocabulary_rules.entries_size(list(s.vocabulary_filter_words))
+    if size > vocabulary_rules.VOCABULARY_MAX_BYTES:
+        raise SettingsError(f"vocabularyFilterWords take {size} bytes: Transcribe allows 50 KB (50,000 bytes) per filter")
+
+
+def _check_redaction(s: Settings) -> None:
+    if s.redact_pii not in REDACT_PII:
+        raise SettingsError(f"redactPii is {s.redact_pii!r}: use 'off', 'redacted' or 'redacted_and_unredacted'")
+    if s.redact_pii == "off":
+        if s.pii_entity_types:
+            raise SettingsError("piiEntityTypes is set but redactPii is 'off': set redactPii to choose what to redact")
+        return
+    if s.language_code not in REDACTION_LANGUAGES:
+        allowed = ", ".join(REDACTION_LANGUAGES)
+        raise SettingsError(
+            f"redactPii is {s.redact_pii!r} but languageCode is {s.language_code!r}: Transcribe redacts batch"
+            f" transcripts in {allowed} only, and not with language identification"
+        )
+    if s.subtitle_formats:
+        raise SettingsError(
+            f"subtitleFormats is {list(s.subtitle_formats)} but redactPii is {s.redact_pii!r}: Transcribe's documentation does"
+            " not say subtitles are redacted, so they are not written beside redacted transcripts; leave subtitleFormats empty"
+        )
+    if s.unredacted_prefix.startswith(s.output_prefix):
+        raise SettingsError(
+            f"redactPii is 'redacted_and_unredacted' but outputPrefix is {s.output_prefix!r}: the unredacted transcripts"
+            f" go under {s.unredacted_prefix!r}, which must not be inside outputPrefix; use a prefix such as 'transcripts/'"
+        )
+    if unknown := [t for t in s.pii_entity_types if t not in pii_entity_types()]:
+        raise SettingsError(f"piiEntityTypes has {unknown}: use types Transcribe knows, such as NAME, SSN, EMAIL, or ALL")
+def _check_alarms(s: Settings) -> None:
+    if s.alarm_email and not _EMAIL.fullmatch(s.alarm_email):
+        raise SettingsError(f"alarmEmail is {s.alarm_email!r}: give one email address, or leave it empty")
+    if not 1 <= s.alarm_period_minutes <= ALARM_PERIOD_MINUTES_MAX:
+        raise SettingsError(
+            f"alarmPeriodMinutes is {s.alarm_period_minutes}: use 1 to {ALARM_PERIOD_MINUTES_MAX} (minutes)"
+        )
+    if not 1 <= s.backlog_alarm_minutes <= BACKLOG_ALARM_MINUTES_MAX:
+        raise SettingsError(
+            f"backlogAlarmMinutes is {s.backlog_alarm_minutes}: use 1 to {BACKLOG_ALARM_MINUTES_MAX}"
+            " (minutes; the upload queue keeps a message 14 days)"
+        )
+    if s.failed_jobs_per_hour < 0:
+        raise SettingsError(
+            f"failedJobsPerHour is {s.failed_jobs_per_hour}: use 0 (alarm on any failed job) or more"
+        )
+
+
 _CHECKS = (
     _check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_start_pace, _check_function,
-    _check_data, _check_tags,
+    _check_data, _check_tags, _check_vocabulary, _check_vocabulary_filter, _check_redaction,
+    _check_data, _check_tags, _check_alarms,
 )  # fmt: skip

@@ -1,7 +1,7 @@
 """The upload stage: the upload function, fed by the upload queue, starts a Transcribe job for
 each media upload at the pace the stack's settings allow."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -28,6 +28,8 @@ class UploadStageArgs:
     dead_letter_queue_url: pulumi.Input[str]
     """Where the function puts the messages it will never be able to start."""
     account_id: pulumi.Input[str]
+    options_environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """What each job uses of Transcribe's options (vocabulary, filter, channels, redaction)."""
 
 
 class UploadStage(pulumi.ComponentResource):
@@ -54,6 +56,8 @@ class UploadStage(pulumi.ComponentResource):
             "JOB_TAGS": s.job_tags,
             "START_RATE": f"{s.start_rate_per_instance:g}",
             "DEAD_LETTER_QUEUE_URL": args.dead_letter_queue_url,
+            **args.options_environment,
+            "METRICS_NAMESPACE": s.metrics_namespace,
         }
         statements = [
             # On "*": the Service Authorization Reference lists no resource type for these two
@@ -69,7 +73,7 @@ class UploadStage(pulumi.ComponentResource):
             # Without a data-access role Transcribe reads the media and writes the transcript
             # with the caller's permissions; the function also writes `.error.json` notes.
             allow(["s3:GetObject"], [objects(args.input_bucket_arn, s.key_prefix)]),
-            allow(["s3:PutObject"], [objects(args.output_bucket_arn, s.output_prefix)]),
+            allow(["s3:PutObject"], [objects(args.output_bucket_arn, p) for p in (s.output_prefix, s.unredacted_prefix) if p]),
             # Lambda polls the queue with the function's role; the function itself finds the
             # queue's URL, hands back what it could not start yet with a backoff, and moves what
             # will never start to the dead-letter queue.
@@ -89,6 +93,7 @@ class UploadStage(pulumi.ComponentResource):
                     account_id=args.account_id,
                     key_prefix=s.key_prefix,
                     output_prefix=s.output_prefix,
+                    unredacted_prefix=s.unredacted_prefix,
                     tags=s.tags,
                 ),
                 opts=child,

@@ -46,8 +46,10 @@ class UploadQueue(pulumi.ComponentResource):
 
     arn: pulumi.Output[str]
     url: pulumi.Output[str]
+    queue_name: pulumi.Output[str]
     dead_letter_arn: pulumi.Output[str]
     dead_letter_url: pulumi.Output[str]
+    dead_letter_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: UploadQueueArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("transcribe:upload_queue:UploadQueue", name, None, opts)
@@ -106,6 +108,9 @@ class UploadQueue(pulumi.ComponentResource):
         self.url = self.queue.url
         self.dead_letter_arn = dead_letters.arn
         self.dead_letter_url = dead_letters.url
+        # CloudWatch names a queue's metrics by the queue's name.
+        self.queue_name = self.queue.name
+        self.dead_letter_name = dead_letters.name
         self.register_outputs({"arn": self.arn, "url": self.url, "dead_letter_url": self.dead_letter_url})
 
 

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from function import naming
-from mediactl import jobs, redrive, stack, transcripts, uploads
+from mediactl import jobs, redrive, stack, status, transcripts, uploads
 from mediactl.aws import Clients, describe_aws_error, is_aws_error
 from mediactl.errors import EXIT_FAILURE, EXIT_INTERRUPTED, BadInput, Interrupted, ToolError
 from mediactl.follow import follow_upload
@@ -200,9 +200,14 @@ def run_fetch(args) -> int:
     else:
         target = Target(output_bucket=args.bucket)
     clients = Clients(target.region)
-    path, source = transcripts.fetch(
-        clients.s3, target.output_bucket, target.output_prefix, args.media_key, args.format, Path(args.out)
-    )
+    if args.unredacted:
+        if args.format != "json":
+            raise BadInput("--unredacted fetches the unredacted JSON transcript: leave out --format, or --unredacted")
+        path, source = transcripts.fetch_unredacted(clients.s3, target.output_bucket, target.output_prefix, args.media_key, Path(args.out))
+    else:
+        path, source = transcripts.fetch(
+            clients.s3, target.output_bucket, target.output_prefix, args.media_key, args.format, Path(args.out)
+        )
     print(f"saved {path} (from {source})")
     return 0
 
@@ -307,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--bucket", metavar="NAME", help="fetch from this transcripts bucket (output prefix 'transcripts/')")
     fetch.add_argument("--format", choices=transcripts.FORMATS, default="json", help="which file (default: json)")
     fetch.add_argument("--out", default=".", metavar="DIR", help="where to save it (default: .)")
+    fetch.add_argument(
+        "--unredacted", action="store_true",
+        help="the unredacted JSON transcript, kept with redactPii 'redacted_and_unredacted' (if you may read it)",
+    )
     fetch.set_defaults(run=run_fetch)
 
     clean = commands.add_parser(
@@ -330,6 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     redrive_command.add_argument("--stack", required=True, metavar="NAME", help="the Pulumi stack")
     redrive_command.set_defaults(run=run_redrive)
+    status.add_parser(commands)
     return parser
 
 

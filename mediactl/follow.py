@@ -31,7 +31,8 @@ def follow_upload(clients, target: Target, uploaded: Uploaded, out_dir: Path, on
         outcome.failure = job.get("FailureReason", "Transcribe gave no reason")
         return outcome
     on_status("downloading")
-    transcript_uri = job["Transcript"]["TranscriptFileUri"]
+    # With PII redaction, the redacted transcript: the unredacted one stays under its own prefix.
+    transcript_uri = job["Transcript"].get("RedactedTranscriptFileUri") or job["Transcript"]["TranscriptFileUri"]
     bucket, key = s3_location(transcript_uri)
     transcript = download(clients.s3, bucket, key, out_dir)
     if transcript is None:

@@ -105,6 +105,19 @@ def fetch(s3, bucket: str, output_prefix: str, media_key: str, fmt: str, out_dir
     )
 
 
+def fetch_unredacted(s3, bucket: str, output_prefix: str, media_key: str, out_dir: Path) -> tuple[Path, str]:
+    """Download the unredacted JSON transcript of `media_key`, saved as `<name>.unredacted.json`
+    beside the redacted one. Only a stack with redactPii 'redacted_and_unredacted' keeps one, under
+    its own prefix; a caller who may not read that prefix gets AWS's refusal."""
+    key = naming.unredacted_transcript_key(output_prefix, media_key)
+    if not (path := download(s3, bucket, key, out_dir)):
+        raise ToolError(
+            f"no unredacted transcript at s3://{bucket}/{key}: the stack keeps one only with redactPii"
+            " 'redacted_and_unredacted', once the job has completed"
+        )
+    return path.replace(path.with_name(path.name.removesuffix(".json") + ".unredacted.json")), f"s3://{bucket}/{key}"
+
+
 def text_from_json(s3, bucket: str, output_prefix: str, media_key: str, out_dir: Path) -> Path | None:
     """The plain text, made from the JSON transcript when no `.txt` was written beside it."""
     try:

@@ -38,12 +38,16 @@ EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 QUEUE = "aws:sqs/queue:Queue"
 QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 ROLE = "aws:iam/role:Role"
 
 # The outputs by which other resources name a bucket (a guard's `bucket`) and a function (an invoke
 # configuration's `functionName`: the function's name or ARN).
 BUCKET_IDS = ("bucket", "id")
 FUNCTION_IDS = ("name", "arn", "id")
+
+# The SQS metrics that tell a queue is filling up: messages waiting, and the age of the oldest.
+QUEUE_ALARM_METRICS = ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage")
 
 PUBLIC_ACCESS_SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
@@ -66,6 +70,7 @@ DOCUMENT_PROPERTIES = {
     "aws:sqs/queuePolicy:QueuePolicy": ("policy",),
     "aws:sns/topic:Topic": ("policy",),
     "aws:sns/topicPolicy:TopicPolicy": ("policy",),
+    "aws:kms/key:Key": ("policy",),
 }
 
 # Where managed policies are attached, by resource type.
@@ -466,6 +471,43 @@ def check_failure_destination(args: StackValidationArgs, report_violation: Repor
         raise NotKnownAtPreview(pending)
 
 
+def watches(alarm: PolicyResource, queue: PolicyResource) -> Any:
+    """Whether the alarm watches the queue's depth or age and tells someone (True, False, or
+    UNKNOWN when the queue it names is not known yet). The queue is matched by dependency, else by
+    the QueueName dimension."""
+    if read(alarm.props, "namespace") != "AWS/SQS" or read(alarm.props, "metricName") not in QUEUE_ALARM_METRICS:
+        return False
+    if not is_set(read(alarm.props, "alarmActions")):
+        return False
+    dependencies = alarm.property_dependencies.get("dimensions") or []
+    if any(dependency.urn == queue.urn for dependency in dependencies):
+        return True
+    named, name = read(alarm.props, "dimensions", "QueueName"), read(queue.props, "name")
+    if named is UNKNOWN or name is UNKNOWN:
+        return False if dependencies else UNKNOWN
+    return named is not None and named == name
+
+
+def check_queues_have_alarms(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    alarms = of_type(args.resources, METRIC_ALARM)
+    pending: list[str] = []
+    for queue in of_type(args.resources, QUEUE):
+        verdicts = [watches(alarm, queue) for alarm in alarms]
+        if True in verdicts:
+            continue
+        if UNKNOWN in verdicts:
+            pending.append(f"which alarm watches queue '{queue.name}'")
+            continue
+        report_violation(
+            f"SQS queue '{queue.name}' has no alarm on its depth or age; add an aws.cloudwatch.MetricAlarm on"
+            f" AWS/SQS {' or '.join(QUEUE_ALARM_METRICS)} with the dimension QueueName set to the queue's name"
+            " and alarm_actions that tell someone, so that messages piling up there are noticed.",
+            queue.urn,
+        )
+    if pending:
+        raise NotKnownAtPreview(pending)
+
+
 def check_log_retention(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != LOG_GROUP:
         return
@@ -517,7 +559,7 @@ POLICIES = [
     ResourceValidationPolicy(
         name="iam-no-wildcard-grants",
         description=(
-            "IAM policy documents (identity, trust, bucket, queue and topic policies) allow no `*` or"
+            "IAM policy documents (identity, trust, bucket, queue, topic and KMS key policies) allow no `*` or"
             " `service:*` action, no NotAction, and no S3 action on every resource (`Resource: \"*\"`): each"
             " grant lists the actions the code calls and, for S3, the buckets or key prefixes it needs."
             " Deny statements grant nothing and may use wildcards."
@@ -566,6 +608,16 @@ POLICIES = [
             " cannot be started is kept (and can be redriven) instead of being dropped silently."
         ),
         validate=check_failure_destination,
+        enforcement_level=MANDATORY,
+    ),
+    StackValidationPolicy(
+        name="sqs-queues-have-alarms",
+        description=(
+            "Every SQS queue has a CloudWatch alarm with actions on its depth (ApproximateNumberOfMessagesVisible)"
+            " or on the age of its oldest message (ApproximateAgeOfOldestMessage): a dead-letter or failure"
+            " queue that fills, or a backlog that stops moving, is otherwise noticed by no one."
+        ),
+        validate=check_queues_have_alarms,
         enforcement_level=MANDATORY,
     ),
     ResourceValidationPolicy(

@@ -103,10 +103,15 @@ def handler_env(monkeypatch):
         "LANGUAGE_CODE": "en-US",
         "JOB_NAME_PREFIX": "transcribe-pipeline-test-abc123-",
         "JOB_TAGS": '{"project": "transcribe-pipeline", "stack": "test"}',
+        "METRICS_NAMESPACE": "transcribe-pipeline/test",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    for name in ("LANGUAGE_OPTIONS", "SUBTITLE_FORMATS", "MAX_SPEAKERS", "DATA_ACCESS_ROLE_ARN", "START_RATE", "DEAD_LETTER_QUEUE_URL"):
+    for name in (
+        "LANGUAGE_OPTIONS", "SUBTITLE_FORMATS", "MAX_SPEAKERS", "DATA_ACCESS_ROLE_ARN", "START_RATE", "DEAD_LETTER_QUEUE_URL",
+        "VOCABULARY_NAMES", "VOCABULARY_FILTER_NAMES", "VOCABULARY_FILTER_METHOD", "CHANNEL_IDENTIFICATION", "REDACT_PII",
+        "PII_ENTITY_TYPES",
+    ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 

@@ -66,6 +66,8 @@ class Recorded:
     dependencies: list[str] = field(default_factory=list)
     retain_on_delete: bool = False
     protect: bool = False
+    delete_before_replace: bool = False
+    replace_on_changes: list[str] = field(default_factory=list)
 
 
 # What AWS computes for the resource types the program declares, from the physical name.
@@ -82,6 +84,9 @@ COMPUTED = {
     "aws:cloudwatch/logGroup:LogGroup": {"name": "{name}", "arn": "arn:aws:logs:{region}:{account}:log-group:{name}"},
     "aws:cloudwatch/eventRule:EventRule": {"name": "{name}", "arn": "arn:aws:events:{region}:{account}:rule/{name}"},
     "aws:sns/topic:Topic": {"name": "{name}", "arn": "arn:aws:sns:{region}:{account}:{name}"},
+    "aws:kms/key:Key": {"keyId": "{name}", "arn": "arn:aws:kms:{region}:{account}:key/{name}"},
+    "aws:cloudwatch/metricAlarm:MetricAlarm": {"name": "{name}", "arn": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}"},
+    "aws:cloudwatch/dashboard:Dashboard": {"dashboardArn": "arn:aws:cloudwatch::{account}:dashboard/{name}"},
 }
 
 
@@ -135,6 +140,8 @@ class RecordingMonitor(MockMonitor):
             "dependencies": list(request.dependencies),
             "retain_on_delete": request.retainOnDelete,
             "protect": request.protect,
+            "delete_before_replace": request.deleteBeforeReplace,
+            "replace_on_changes": list(request.replaceOnChanges),
         }
         return response
 

@@ -14,13 +14,14 @@ POLICY = "aws:iam/policy:Policy"
 ROLE = "aws:iam/role:Role"
 TAGGABLE = (
     BUCKET, FUNCTION, POLICY, ROLE, "aws:sqs/queue:Queue", "aws:cloudwatch/logGroup:LogGroup",
-    "aws:cloudwatch/eventRule:EventRule", "aws:sns/topic:Topic",
+    "aws:cloudwatch/eventRule:EventRule", "aws:sns/topic:Topic", "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:kms/key:Key",
 )  # fmt: skip
 OUTPUTS = {
     "inputBucket", "outputBucket", "functionName", "uploadQueueUrl", "deadLetterQueueUrl", "failureQueueUrl",
     "logGroupName", "region",
     "uploadCommand", "jobNamePrefix", "keyPrefix", "outputPrefix", "completionFunctionName",
-    "completionLogGroupName", "accessLogBucket",
+    "completionLogGroupName", "accessLogBucket", "dashboardUrl", "alarmTopicArn",
 }  # fmt: skip
 
 
@@ -297,6 +298,7 @@ def test_function_environment_carries_the_settings(program):
     assert env["SUBTITLE_FORMATS"] == expected_subtitles
     assert env["MAX_SPEAKERS"] == {"dev": "0", "prod": "10"}[program.stack]
     assert env["DEAD_LETTER_QUEUE_URL"] == program.outputs["deadLetterQueueUrl"]
+    assert env["METRICS_NAMESPACE"] == f"{PROJECT}/{program.stack}"
 
 
 def test_language_identification_is_passed_to_the_function():
@@ -487,6 +489,10 @@ INVALID_SETTINGS = [
     ({"startConcurrency": 1001}, "startConcurrency is 1001"),
     ({"startRate": 0}, "startRate is 0: use 1 to 1000 jobs per second"),
     ({"startConcurrency": 30}, "startConcurrency is 30 but startRate is 23"),
+    ({"alarmEmail": "ops at example"}, "alarmEmail is 'ops at example'"),
+    ({"alarmPeriodMinutes": 0}, "alarmPeriodMinutes is 0: use 1 to 1440"),
+    ({"backlogAlarmMinutes": 30000}, "backlogAlarmMinutes is 30000: use 1 to 20160"),
+    ({"failedJobsPerHour": -1}, "failedJobsPerHour is -1: use 0"),
 ]
 
 

@@ -84,6 +84,7 @@ def test_completion_function_runs_completion_py_with_the_same_failure_capture(pr
         "OUTPUT_BUCKET": program.outputs["outputBucket"],
         "OUTPUT_PREFIX": "transcripts/",
         "JOB_NAME_PREFIX": naming.job_name_prefix(PROJECT, program.stack),
+        "METRICS_NAMESPACE": f"{PROJECT}/{program.stack}",
     }
     config = program.named("completion-handler-async")
     assert config.inputs["destinationConfig"] == {"onFailure": {"destination": program.named("failures-queue").state["arn"]}}
@@ -112,15 +113,20 @@ def test_completion_may_read_this_stacks_jobs_and_no_other_stacks(program):
     assert not fnmatch.fnmatchcase(f"arn:aws:transcribe:eu-west-1:{ACCOUNT_ID}:transcription-job/{ours}", jobs)
 
 
+def completion_resources(program, typ: str) -> list:
+    """The completion stage's own resources of a type (the stack's alarm topic is another's)."""
+    return [r for r in program.of_type(typ) if r.name.startswith("completion-")]
+
+
 def test_no_topic_and_no_topic_output_unless_an_email_is_configured(program):
-    assert not program.of_type("aws:sns/topic:Topic")
+    assert not completion_resources(program, "aws:sns/topic:Topic")
     assert "notificationTopicArn" not in program.outputs
 
 
 def test_notify_email_adds_an_encrypted_topic_its_subscription_and_publish_right(notifying):
-    (topic,) = notifying.of_type("aws:sns/topic:Topic")
+    (topic,) = completion_resources(notifying, "aws:sns/topic:Topic")
     assert topic.inputs["kmsMasterKeyId"] == "alias/aws/sns"
-    (subscription,) = notifying.of_type("aws:sns/topicSubscription:TopicSubscription")
+    (subscription,) = completion_resources(notifying, "aws:sns/topicSubscription:TopicSubscription")
     assert (subscription.inputs["topic"], subscription.inputs["protocol"], subscription.inputs["endpoint"]) == (
         topic.state["arn"], "email", "team@example.com"
     )

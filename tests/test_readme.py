@@ -33,3 +33,9 @@ def test_every_stack_output_is_explained():
     for name in outputs:
         assert re.search(rf"^\| `{name}` \| .+", README, re.M), name
 
+
+
+def test_measured_figures_live_only_in_bench_results():
+    performance = README.split("\n## Performance\n", 1)[1].split("\n## ", 1)[0]
+    assert "bench/RESULTS.md" in performance
+    assert not re.search(r"Measured \d{4}-|\| figure \||\d\s?(µs|ms)\b", performance)

@@ -20,6 +20,7 @@ def completion_env(monkeypatch):
         "JOB_NAME_PREFIX": JOB_NAME_PREFIX,
         "LANGUAGE_CODE": "en-US",
         "TOPIC_ARN": "",
+        "METRICS_NAMESPACE": "transcribe-pipeline/test",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -90,3 +90,34 @@ def test_fetch_from_a_missing_bucket_is_one_line(run, tmp_path):
     assert result.code == 1
     assert result.err.count("\n") == 1
     assert "Traceback" not in result.err
+
+
+def test_fetch_unredacted_downloads_the_unredacted_transcript_beside_the_redacted_one(run, pipeline, s3, tmp_path):
+    key = naming.unredacted_transcript_key("transcripts/", "calls/support.mp3")
+    assert key == "unredacted/transcripts/calls/support.mp3.json"
+    put(s3, pipeline.output_bucket, key, transcript_document("my name is Efua"))
+    put(s3, pipeline.output_bucket, "transcripts/calls/support.mp3.json", transcript_document("my name is [PII]"))
+
+    result = run("fetch", "calls/support.mp3", "--stack", "dev", "--unredacted", "--out", tmp_path)
+
+    assert result.code == 0, result.err
+    saved = tmp_path / "support.mp3.unredacted.json"
+    assert json.loads(saved.read_text())["results"]["transcripts"][0]["transcript"] == "my name is Efua"
+    assert result.out == f"saved {saved} (from s3://{pipeline.output_bucket}/{key})\n"
+    assert run("fetch", "calls/support.mp3", "--stack", "dev", "--out", tmp_path).code == 0
+    assert "[PII]" in (tmp_path / "support.mp3.json").read_text()
+
+
+def test_fetch_unredacted_says_when_the_stack_keeps_none(run, pipeline, s3, tmp_path):
+    put(s3, pipeline.output_bucket, "transcripts/talk.mp3.json", transcript_document("redacted only"))
+
+    result = run("fetch", "talk.mp3", "--stack", "dev", "--unredacted", "--out", tmp_path / "got")
+
+    assert result.code == 1
+    assert "no unredacted transcript at" in result.err and "redacted_and_unredacted" in result.err
+    assert not (tmp_path / "got").exists() or list((tmp_path / "got").iterdir()) == []
+
+
+def test_fetch_unredacted_is_json_only(run, pipeline, tmp_path):
+    result = run("fetch", "talk.mp3", "--stack", "dev", "--unredacted", "--format", "txt", "--out", tmp_path)
+    assert result.code == 2 and "--unredacted fetches the unredacted JSON transcript" in result.err

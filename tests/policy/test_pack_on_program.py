@@ -19,6 +19,10 @@ CONFIGURATIONS = {
     "dev": ("dev", None),
     "prod": ("prod", None),
     "dev-notify-no-queueing": ("dev", {"notifyEmail": "a@b.co", "jobQueueing": False}),
+    "dev-every-transcribe-option": ("dev", {
+        "vocabularyFile": "tests/vocabulary/terms.txt", "vocabularyFilterWords": ["darn"], "channelIdentification": True,
+        "redactPii": "redacted_and_unredacted", "subtitleFormats": [],
+    }),  # fmt: skip
 }
 
 
@@ -52,7 +56,7 @@ def test_the_pack_passes_on_every_resource_the_program_declares(programs, config
     types = {r.type for r in resources}
     assert {rules.BUCKET, rules.PUBLIC_ACCESS_BLOCK, rules.BUCKET_POLICY, rules.BUCKET_LOGGING, rules.FUNCTION, rules.EVENT_INVOKE_CONFIG,
             rules.PERMISSION, rules.LOG_GROUP, rules.ROLE, "aws:iam/policy:Policy", rules.QUEUE, rules.QUEUE_POLICY,
-            rules.EVENT_SOURCE_MAPPING} <= types  # fmt: skip
+            rules.EVENT_SOURCE_MAPPING, rules.METRIC_ALARM} <= types  # fmt: skip
     assert run_pack(resources) == []
 
 
@@ -116,6 +120,10 @@ BROKEN = {
     "upload-queue-without-dead-letters": (set_property("upload-queue-queue", "redrivePolicy", None),
                                           {"lambda-failure-destination"}, "upload-handler-lambda"),
     "upload-function-fed-by-no-queue": (remove("upload-source"), {"lambda-failure-destination"}, "upload-handler-lambda"),
+    "dead-letters-unwatched": (remove("observability-dead-letters"), {"sqs-queues-have-alarms"}, "upload-queue-dead-letters"),
+    "backlog-alarm-on-another-queue": (set_property("observability-backlog-age", "dimensions", {"QueueName": "some-other-queue"}),
+                                       {"sqs-queues-have-alarms"}, "upload-queue-queue"),
+    "failure-alarm-tells-no-one": (set_property("observability-failures", "alarmActions", []), {"sqs-queues-have-alarms"}, "failures-queue"),
     "logs-kept-forever": (set_property("completion-handler-logs", "retentionInDays", None),
                           {"log-groups-have-retention"}, "completion-handler-logs"),
 }  # fmt: skip
@@ -150,10 +158,10 @@ def test_the_pack_runs_every_policy_as_mandatory(monkeypatch):
 
 
 def test_every_policy_is_mandatory_and_named_once():
-    """Nine policies for the eight rules: runtime and failure destination are checked apart, the
+    """Ten policies for the nine rules: runtime and failure destination are checked apart, the
     first on each function, the second across the stack."""
     names = [policy.name for policy in rules.POLICIES]
-    assert len(set(names)) == len(names) == 9
+    assert len(set(names)) == len(names) == 10
     for policy in rules.POLICIES:
         assert isinstance(policy, (ResourceValidationPolicy, StackValidationPolicy))
         assert policy.enforcement_level is EnforcementLevel.MANDATORY, policy.name

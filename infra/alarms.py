@@ -1,0 +1,65 @@
+"""What the stack alarms on, and what each alarm says: the table the observability component
+turns into CloudWatch alarms."""
+
+from dataclasses import dataclass
+
+import pulumi
+
+from infra.dashboard import HOUR
+from infra.settings import Settings
+
+RUNBOOK = "see the README, Operating it"
+
+
+@dataclass
+class Alarm:
+    role: str
+    """The alarm's resource is named '<component>-<role>'."""
+    description: str
+    namespace: str
+    metric: str
+    dimensions: dict[str, pulumi.Input[str]]
+    statistic: str
+    threshold: float
+    period: int
+
+
+def alarms(
+    s: Settings,
+    upload_queue: pulumi.Input[str],
+    dead_letter_queue: pulumi.Input[str],
+    failure_queue: pulumi.Input[str],
+    functions: dict[str, pulumi.Input[str]],
+) -> list[Alarm]:
+    """What the stack alarms on, given the names of its queues and functions (by stage): each
+    alarm fires when its metric is above the threshold for one period."""
+    period = s.alarm_period_minutes * 60
+
+    def queue_holds(role: str, queue: pulumi.Input[str], what: str) -> Alarm:
+        description = f"The {what} holds messages: {RUNBOOK}."
+        return Alarm(role, description, "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue}, "Maximum", 0, period)
+
+    found = [
+        queue_holds("dead-letters", dead_letter_queue, "upload dead-letter queue (uploads that will never start)"),
+        queue_holds("failures", failure_queue, "failure queue (job ends the completion function could not record)"),
+        Alarm(
+            "backlog-age",
+            f"An upload has waited in the upload queue over {s.backlog_alarm_minutes} minutes: {RUNBOOK}.",
+            "AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": upload_queue}, "Maximum",
+            s.backlog_alarm_minutes * 60, period,
+        ),  # fmt: skip
+        Alarm(
+            "failed-jobs",
+            f"More than {s.failed_jobs_per_hour} Transcribe jobs failed within an hour: {RUNBOOK}.",
+            s.metrics_namespace, "JobsFailed", {"Stage": "completion"}, "Sum", s.failed_jobs_per_hour, HOUR,
+        ),  # fmt: skip
+    ]
+    for stage, function in functions.items():
+        for metric, what in (("Errors", "failed"), ("Throttles", "was throttled by Lambda")):
+            found.append(
+                Alarm(
+                    f"{stage}-{metric.lower()}", f"The {stage} function {what}: {RUNBOOK}.",
+                    "AWS/Lambda", metric, {"FunctionName": function}, "Sum", 0, period,
+                )  # fmt: skip
+            )
+    return found

@@ -1,0 +1,182 @@
+"""`status`: the health of a stack on one screen, from a moto server that keeps queues, alarms
+and jobs; exit code 1 when an alarm fires or a failure or dead-letter queue holds messages."""
+
+import boto3
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+
+import esm
+from lambda_env import fresh_import
+from mediactl import status
+from mediactl_fakes import REGION, moto_job, start_job
+from test_mediactl_redrive import failure_record, s3_event
+
+DASHBOARD = f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}#dashboards:name=transcribe-pipeline-dev"
+
+
+@pytest.fixture
+def cloudwatch():
+    return boto3.client("cloudwatch")
+
+
+@pytest.fixture
+def monitored(pulumi, pipeline, sqs):
+    """The dev stack with its upload queue, dead-letter queue and alarm topic, as outputs say."""
+    uploads = sqs.create_queue(QueueName="dev-uploads")["QueueUrl"]
+    dead_letters = sqs.create_queue(QueueName="dev-uploads-dead-letters")["QueueUrl"]
+    topic = boto3.client("sns").create_topic(Name="dev-alarms")["TopicArn"]
+    outputs = {**pipeline.outputs, "uploadQueueUrl": uploads, "deadLetterQueueUrl": dead_letters, "alarmTopicArn": topic, "dashboardUrl": DASHBOARD}
+    pulumi.add("dev", outputs)
+    return outputs
+
+
+def rows(result) -> dict[str, str]:
+    """Table row label -> the rest of the row."""
+    found = {}
+    for line in result.out.splitlines():
+        cells = [cell.strip() for cell in line.strip("│┃ ").split("│")]
+        if len(cells) >= 2 and cells[0]:
+            found[cells[0]] = " | ".join(cells[1:])
+    return found
+
+
+def put_alarm(cloudwatch, name: str, topic: str, state: str) -> None:
+    cloudwatch.put_metric_alarm(
+        AlarmName=name, Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible", Statistic="Maximum",
+        Dimensions=[{"Name": "QueueName", "Value": "dev-uploads-dead-letters"}], Period=300, EvaluationPeriods=1,
+        Threshold=0, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic], OKActions=[topic],
+    )  # fmt: skip
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=f"{name} is {state} for the test")
+
+
+def dead_letter_through_the_upload_function(monkeypatch, sqs, outputs, body: str) -> None:
+    """Put `body` in the upload queue and let the real upload function, talking to the moto server,
+    move it to the dead-letter queue."""
+    for name, value in {"OUTPUT_BUCKET": outputs["outputBucket"], "DEAD_LETTER_QUEUE_URL": outputs["deadLetterQueueUrl"]}.items():
+        monkeypatch.setenv(name, value)
+    handler = fresh_import("handler")
+    sqs.send_message(QueueUrl=outputs["uploadQueueUrl"], MessageBody=body)
+    arn = f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT_ID}:dev-uploads"
+    _, response, _ = esm.poll_once(sqs, outputs["uploadQueueUrl"], arn, REGION, lambda event: handler.lambda_handler(event, None))
+    assert response == {"batchItemFailures": []}
+
+
+def test_a_quiet_stack_is_healthy(run, monitored, pipeline):
+    start_job(pipeline, "a.mp3", "etag-a")
+
+    result = run("status", "--stack", "dev")
+
+    assert result.code == 0, result.err
+    table = rows(result)
+    assert table["upload backlog"].startswith("0 waiting, 0 in hand")
+    assert table["dead-letter queue"].startswith("0") and table["failure queue"].startswith("0")
+    assert table["alarms in ALARM"].startswith("0")
+    assert result.out.splitlines()[-2:] == [f"dashboard: {DASHBOARD}", "healthy"]
+
+
+def test_the_stack_s_jobs_are_counted_by_status(run, monitored, pipeline):
+    names = [start_job(pipeline, f"talk-{n}.mp3", f"etag-{n}") for n in range(3)]
+    moto_job(names[0]).status = "FAILED"
+    moto_job(names[1]).status = "COMPLETED"
+    moto_job(names[2]).status = "IN_PROGRESS"
+    boto3.client("transcribe").start_transcription_job(
+        TranscriptionJobName="another-stack-job", Media={"MediaFileUri": "s3://elsewhere/x.mp3"}, LanguageCode="en-US"
+    )
+
+    result = run("status", "--stack", "dev")
+
+    assert rows(result)["Transcribe jobs"].startswith("QUEUED 0  IN_PROGRESS 1  COMPLETED 1  FAILED 1")
+    assert result.code == 0, "failed jobs alone are the failed-jobs alarm's to judge"
+
+
+def test_the_backlog_shows_its_depth(run, monitored, sqs):
+    for n in range(3):
+        sqs.send_message(QueueUrl=monitored["uploadQueueUrl"], MessageBody=f"upload {n}")
+
+    result = run("status", "--stack", "dev")
+
+    assert result.code == 0
+    assert rows(result)["upload backlog"].startswith("3 waiting, 0 in hand | oldest: unknown")
+
+
+def test_the_backlog_s_oldest_age_is_cloudwatch_s_latest(run, monitored, cloudwatch):
+    # SQS publishes this metric itself; moto does not, so the test puts in the points it would.
+    for seconds in (600, 754):
+        cloudwatch.put_metric_data(Namespace="AWS/SQS", MetricData=[{
+            "MetricName": "ApproximateAgeOfOldestMessage", "Dimensions": [{"Name": "QueueName", "Value": "dev-uploads"}],
+            "Value": seconds, "Unit": "Seconds",
+        }])  # fmt: skip
+
+    result = run("status", "--stack", "dev")
+
+    assert rows(result)["upload backlog"].endswith("oldest: 12m 34s")
+
+
+def test_a_dead_lettered_upload_makes_the_stack_unhealthy_and_is_left_in_place(run, monitored, sqs, monkeypatch):
+    dead_letter_through_the_upload_function(monkeypatch, sqs, monitored, "not an S3 notification")
+
+    result = run("status", "--stack", "dev")
+
+    assert result.code == 1
+    assert rows(result)["dead-letter queue"] == "1 | BadMessage: 1"
+    assert "unhealthy: 1 messages in the dead-letter queue" in result.out
+    waiting = sqs.get_queue_attributes(QueueUrl=monitored["deadLetterQueueUrl"], AttributeNames=["ApproximateNumberOfMessages"])
+    assert waiting["Attributes"]["ApproximateNumberOfMessages"] == "1", "looked at, made visible again, not deleted"
+
+
+def test_the_failure_queue_is_shown_by_kind_of_message(run, monitored, pipeline, sqs):
+    for key in ("a.mp3", "b.mp3"):
+        sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=failure_record(s3_event(key), pipeline.function_name))
+    sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody="{not json")
+
+    result = run("status", "--stack", "dev")
+
+    assert result.code == 1
+    assert rows(result)["failure queue"] == "3 | function failed (RetriesExhausted): 2, unreadable: 1"
+
+
+def test_only_the_stack_s_alarms_in_alarm_are_shown_and_make_it_unhealthy(run, monitored, cloudwatch):
+    other_topic = boto3.client("sns").create_topic(Name="someone-else")["TopicArn"]
+    put_alarm(cloudwatch, "dev-dead-letters", monitored["alarmTopicArn"], "ALARM")
+    put_alarm(cloudwatch, "dev-backlog-age", monitored["alarmTopicArn"], "OK")
+    put_alarm(cloudwatch, "other-stack-alarm", other_topic, "ALARM")
+
+    result = run("status", "--stack", "dev")
+
+    assert result.code == 1
+    assert rows(result)["alarms in ALARM"] == "1 | dev-dead-letters: dev-dead-letters is ALARM for the test"
+    assert "other-stack-alarm" not in result.out and "dev-backlog-age" not in result.out
+    assert "unhealthy: alarm dev-dead-letters fires" in result.out
+
+
+def test_watch_refreshes_until_interrupted_and_exits_with_the_last_verdict(run, monitored, pipeline, sqs, monkeypatch):
+    waits = []
+
+    def pause(seconds):
+        waits.append(seconds)
+        if len(waits) == 1:
+            sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=failure_record(s3_event("a.mp3"), pipeline.function_name))
+        else:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(status, "pause", pause)
+
+    result = run("status", "--stack", "dev", "--watch", "5")
+
+    assert waits == [5, 5]
+    assert result.code == 1
+    assert "unhealthy: 1 messages in the failure queue" in result.out
+
+
+def test_a_stack_deployed_before_the_alarms_is_told_in_one_line(run, pulumi, pipeline):
+    result = run("status", "--stack", "dev")
+    assert result.code == 1
+    assert result.err.strip() == (
+        "mediactl: error: stack 'dev' has no uploadQueueUrl, deadLetterQueueUrl, alarmTopicArn, dashboardUrl output:"
+        " `pulumi up` the current program first"
+    )
+
+
+def test_watch_takes_a_number_of_seconds(run, monitored):
+    result = run("status", "--stack", "dev", "--watch", "soon")
+    assert result.code == 2 and "'soon' is not a number of seconds" in result.err
