@@ -17,7 +17,6 @@ import logging
 import os
 import re
 import unicodedata
-import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -266,29 +265,13 @@ def transcript_key_of(job: dict, settings: Settings, media_key: str) -> str:
     uri = transcript.get("RedactedTranscriptFileUri") or transcript.get("TranscriptFileUri")
     if not uri:
         return named
-    location = s3_location(uri)
+    location = naming.s3_location(uri)
     if location is not None and location[0] == settings.output_bucket:
         return location[1]
     where = f"s3://{settings.output_bucket}/{named}"
     _log(f"job's transcript URI {uri} is not in the transcripts bucket; reading {where}", job["TranscriptionJobName"],
          media_key, outcome="uri-mismatch", level=logging.WARNING)  # fmt: skip
     return named
-
-
-def s3_location(uri: str) -> tuple[str, str] | None:
-    """(bucket, key) of an S3 URI as Transcribe reports it: s3://, path-style or virtual-hosted
-    https; None for anything else."""
-    parts = urllib.parse.urlsplit(uri)
-    path = urllib.parse.unquote(parts.path)
-    if parts.scheme == "s3":
-        bucket, key = parts.netloc, path.lstrip("/")
-    elif parts.netloc.startswith(("s3.", "s3-")):
-        bucket, _, key = path.lstrip("/").partition("/")
-    elif ".s3." in parts.netloc or ".s3-" in parts.netloc:
-        bucket, key = parts.netloc.split(".s3", 1)[0], path.lstrip("/")
-    else:
-        return None
-    return (bucket, key) if bucket and key else None
 
 
 def results_of(body: bytes, where: str) -> dict:
@@ -316,7 +299,7 @@ def failure_time(completion_time, event_time: str) -> str:
 
 def points_to(uri: str, bucket: str, key: str) -> bool:
     """Whether a TranscriptFileUri (path-style or virtual-hosted https, or s3://) names bucket/key."""
-    return s3_location(uri) == (bucket, key)
+    return naming.s3_location(uri) == (bucket, key)
 
 
 # The notification ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ Standard library only: it ships inside the Lambda package as it is.
 import hashlib
 import re
 import unicodedata
+import urllib.parse
 
 SUPPORTED_FORMATS = ("mp3", "mp4", "wav", "flac", "ogg", "amr", "webm", "m4a")
 SUBTITLE_FORMATS = ("srt", "vtt")
@@ -88,6 +89,15 @@ def job_name(prefix: str, bucket: str, key: str, upload_id: str) -> str:
     return f"{prefix}{readable}-{digest}"
 
 
+KEY_PREFIX_MAX = 512
+
+
+def is_valid_key_prefix(prefix: str) -> bool:
+    """A key prefix of the media bucket (the stack's keyPrefix, mediactl's --prefix): no leading
+    '/', no '*' (the notification's filter takes it literally), 512 characters at most."""
+    return not prefix.startswith("/") and "*" not in prefix and len(prefix) <= KEY_PREFIX_MAX
+
+
 def is_valid_output_prefix(prefix: str) -> bool:
     return len(prefix) <= 256 and not prefix.startswith("/") and bool(_OUTPUT_PREFIX.fullmatch(prefix))
 
@@ -146,3 +156,22 @@ def vocabulary_name(job_name_prefix: str, kind: str, language_code: str, content
     """
     digest = hashlib.sha256(language_code.encode("utf-8") + b"\0" + content).hexdigest()[:16]
     return f"{job_name_prefix}{kind}-{language_code}-{digest}"
+
+
+def s3_location(uri: str) -> tuple[str, str] | None:
+    """(bucket, key) of an S3 object's URI as Transcribe reports its output files: s3://,
+    virtual-hosted https (`BUCKET.s3.REGION.amazonaws.com/KEY`) or path style
+    (`s3.REGION.amazonaws.com/BUCKET/KEY`, and an emulator's `localhost:PORT/BUCKET/KEY`);
+    None when it names no bucket and key."""
+    parts = urllib.parse.urlsplit(uri)
+    path = urllib.parse.unquote(parts.path).lstrip("/")
+    host = parts.netloc
+    if parts.scheme == "s3":
+        bucket, key = host, path
+    elif parts.scheme not in ("http", "https") or not host:
+        return None
+    elif not host.startswith(("s3.", "s3-")) and (".s3." in host or ".s3-" in host):
+        bucket, key = host.split(".s3", 1)[0], path
+    else:
+        bucket, _, key = path.partition("/")
+    return (bucket, key) if bucket and key else None

@@ -272,7 +272,7 @@ def _check_speakers(s: Settings) -> None:
 
 
 def _check_prefixes(s: Settings) -> None:
-    if s.key_prefix.startswith("/") or len(s.key_prefix) > 512 or "*" in s.key_prefix:
+    if not naming.is_valid_key_prefix(s.key_prefix):
         raise SettingsError(
             f"keyPrefix is {s.key_prefix!r}: use an S3 key prefix such as 'media/' (no leading '/', no '*', 512 characters at most)"
         )

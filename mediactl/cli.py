@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from function import naming
-from mediactl import jobs, redrive, stack, status, transcripts, uploads
+from mediactl import dead_letters, jobs, queues, redrive, stack, status, transcripts, uploads
 from mediactl.aws import Clients, describe_aws_error, is_aws_error
 from mediactl.errors import EXIT_FAILURE, EXIT_INTERRUPTED, BadInput, Interrupted, ToolError
 from mediactl.follow import follow_upload
@@ -79,9 +79,15 @@ examples:
 """
 
 
+UPLOAD_INSTEAD = "name the bucket with --bucket"
+
+
 def run_upload(args) -> int:
+    prefix = uploads.checked_prefix(args.prefix)
+    if prefix != args.prefix:
+        note(f"--prefix {args.prefix!r} becomes {prefix!r}: a prefix is a folder, so the file names go under it")
     target = upload_target(args)
-    files = uploads.checked_files(args.paths, target.key_prefix, args.prefix)
+    files = uploads.checked_files(args.paths, target.key_prefix, prefix)
     clients = Clients(target.region)
     uploads.check_bucket(clients.s3, target.input_bucket)
     done = uploads.upload_files(clients.s3, files, target.input_bucket, err)
@@ -95,8 +101,14 @@ def run_upload(args) -> int:
     except KeyboardInterrupt:
         keys = " ".join(uploaded.media.key for uploaded in done)
         raise Interrupted(
-            f"stopped following; the uploads are in S3 and their jobs go on: fetch later with `{PROGRAM} fetch KEY ...` ({keys})"
+            f"stopped following; the uploads are in S3 and their jobs go on: fetch later with {fetch_command(target)} ({keys})"
         ) from None
+
+
+def fetch_command(target: Target) -> str:
+    if target.stack:
+        return target.command("fetch KEY")
+    return f"`{PROGRAM} fetch KEY --bucket {target.output_bucket or 'OUTPUT_BUCKET'}`"
 
 
 def upload_target(args) -> Target:
@@ -106,7 +118,7 @@ def upload_target(args) -> Target:
         raise BadInput("--output-bucket and --job-prefix go with --bucket; --stack knows both")
     if args.stack:
         needed = ("inputBucket", "outputBucket", "keyPrefix", "outputPrefix")
-        return stack.stack_target(args.stack, needed + (("jobNamePrefix",) if args.wait else ()))
+        return stack.stack_target(args.stack, needed + (("jobNamePrefix",) if args.wait else ()), UPLOAD_INSTEAD)
     return Target(input_bucket=args.bucket, output_bucket=args.output_bucket, job_name_prefix=args.job_prefix)
 
 
@@ -120,7 +132,9 @@ def follow_uploads(clients, target: Target, done: list, out_dir: Path) -> int:
     for uploaded in done:
         key = uploaded.media.key
         with err.status(Text(f"{key}: looking for its transcription job")) as spinner:
-            outcome = follow_upload(clients, target, uploaded, out_dir, lambda status: spinner.update(Text(f"{key}: {status}")))
+            outcome = follow_upload(
+                clients, target, uploaded, out_dir, lambda status: spinner.update(Text(f"{key}: {status}")), note
+            )
         if outcome.failure:
             failures += 1
             report_error(f"transcription of {key} failed: {outcome.failure}")
@@ -143,7 +157,7 @@ def run_jobs(args) -> int:
     shown = jobs.describe_jobs(clients.transcribe, summaries[: args.limit])
     out.print(jobs_table(shown, prefix))
     if len(summaries) > len(shown):
-        note(f"the newest {len(shown)} of {len(summaries)} jobs; --limit shows more")
+        note(f"the newest {len(shown)} of {count(len(summaries), 'job')}; --limit shows more")
     return 0
 
 
@@ -152,7 +166,7 @@ def job_prefix_and_region(args) -> tuple[str, str | None]:
         if not naming.is_valid_job_name_prefix(args.prefix):
             raise BadInput(f"--prefix {args.prefix!r} is not the start of a Transcribe job name")
         return args.prefix, None
-    outputs = stack.stack_outputs(args.stack)
+    outputs = stack.stack_outputs(args.stack, instead="select the jobs with --prefix")
     prefix = stack.job_name_prefix_of(args.stack, outputs)
     if "jobNamePrefix" not in outputs:
         note(f"stack {args.stack!r} has no jobNamePrefix output (destroyed?): using {prefix!r}, from the project and stack names")
@@ -196,18 +210,16 @@ def readable_duration(duration: timedelta | None) -> str:
 
 def run_fetch(args) -> int:
     if args.stack:
-        target = stack.stack_target(args.stack, ("outputBucket", "outputPrefix"))
+        target = stack.stack_target(args.stack, ("outputBucket", "outputPrefix"), "name the transcripts bucket with --bucket")
     else:
         target = Target(output_bucket=args.bucket)
     clients = Clients(target.region)
     if args.unredacted:
         if args.format != "json":
             raise BadInput("--unredacted fetches the unredacted JSON transcript: leave out --format, or --unredacted")
-        path, source = transcripts.fetch_unredacted(clients.s3, target.output_bucket, target.output_prefix, args.media_key, Path(args.out))
+        path, source = transcripts.fetch_unredacted(clients.s3, target, args.media_key, Path(args.out))
     else:
-        path, source = transcripts.fetch(
-            clients.s3, target.output_bucket, target.output_prefix, args.media_key, args.format, Path(args.out)
-        )
+        path, source = transcripts.fetch(clients.s3, target, args.media_key, args.format, Path(args.out))
     print(f"saved {path} (from {source})")
     return 0
 
@@ -219,19 +231,24 @@ def run_clean(args) -> int:
     ended = [job["TranscriptionJobName"] for job in found if job.get("TranscriptionJobStatus") in jobs.DONE]
     running = len(found) - len(ended)
     if running:
-        note(f"{running} jobs still queued or running are left alone: clean again once they end")
+        note(f"{count(running, 'job')} still queued or running {'is' if running == 1 else 'are'} left alone: clean again once they end")
     if not ended:
         print(f"no ended transcription jobs whose names start with {prefix!r}: nothing to delete")
         return 0
-    if not args.yes and not confirmed(f"Delete {len(ended)} transcription jobs whose names start with {prefix!r}?"):
+    if not args.yes and not confirmed(f"Delete {count(len(ended), 'transcription job')} whose names start with {prefix!r}?"):
         print("nothing deleted")
         return EXIT_FAILURE
     deleted = 0
     with Progress(console=err) as progress:
         for name in progress.track(ended, description="deleting jobs"):
             deleted += jobs.delete_job(clients.transcribe, name)
-    print(f"deleted {deleted} transcription jobs (their transcripts stay in the output bucket)")
+    print(f"deleted {count(deleted, 'transcription job')} (their transcripts stay in the output bucket)")
     return 0
+
+
+def count(number: int, noun: str) -> str:
+    """`1 job`, `2 jobs`."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def confirmed(question: str) -> bool:
@@ -243,24 +260,112 @@ def confirmed(question: str) -> bool:
 
 
 def run_redrive(args) -> int:
+    if args.delete_unreadable and not args.export:
+        raise BadInput("--delete-unreadable deletes the unreadable messages once --export has saved them: add --export DIR")
     target = stack.stack_target(args.stack, ("failureQueueUrl",))
     clients = Clients(target.region)
+    kept = redrive_dead_letters(clients.sqs, target) + redrive_failure_queue(clients, target, args)
+    return EXIT_FAILURE if kept else 0
+
+
+def redrive_dead_letters(sqs, target: Target) -> int:
+    """Say why the upload dead-letter queue's messages are there, move them back to the upload
+    queue; the number of messages left behind."""
+    if not (target.dead_letter_queue_url and target.upload_queue_url):
+        return 0
+    dead = queues.queue(sqs, target.dead_letter_queue_url)
+    if not dead.backlog:
+        print("dead-letter queue: empty")
+        return 0
+    peeked = dead_letters.peek(sqs, dead)
+    shown = "" if peeked.looked_at >= dead.backlog else f" (the reasons of the first {peeked.looked_at})"
+    print(f"dead-letter queue: {count(dead.backlog, 'message')}{shown}; dead-lettered because:")
+    for reason, uploads in peeked.reasons.items():
+        examples = ", ".join(uploads[:3]) + (", ..." if len(uploads) > 3 else "")
+        print(f"  {len(uploads)} × {reason} ({examples})")
+    upload_queue = queues.queue(sqs, target.upload_queue_url)
+    try:
+        with err.status("moving the dead-letter queue's messages to the upload queue") as spinner:
+            moved = dead_letters.move_back(
+                sqs, dead, upload_queue, lambda done, total: spinner.update(f"moving: {done} of {total}")
+            )
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "stopped following the move; an SQS move task goes on by itself"
+            f" (`aws sqs list-message-move-tasks --source-arn {dead.arn}`)"
+        ) from None
+    except ToolError as error:
+        report_error(str(error))
+        return 1
+    print(f"dead-letter queue: moved {moved.moved} of {count(moved.to_move, 'message')} to the upload queue ({moved.how})")
+    return max(moved.to_move - moved.moved, 0)
+
+
+def redrive_failure_queue(clients, target: Target, args) -> int:
+    """Redrive the failure queue; the number of messages kept."""
+    destinations = redrive.Destinations(target.function_name, target.completion_function_name, target.upload_queue_url)
     with err.status("redriving the failure queue") as spinner:
         report = redrive.redrive(
             clients.sqs,
             clients.lambda_,
             target.failure_queue_url,
-            target.function_name,
+            destinations,
             lambda so_far: spinner.update(f"redriving: {so_far.redriven} done, {so_far.kept} kept"),
-            completion_function=target.completion_function_name,
         )
     for failure in report.failed:
         report_error(f"kept: {failure}")
+    unreadable = [item.message for item in report.unreadable]
+    try:
+        for item in report.unreadable:
+            report_error(f"unreadable: message {item.message_id}: {item.why}: {item.first_bytes()}")
+        fate = settle_unreadable(clients.sqs, target, report.unreadable, args)
+        if fate.endswith("deleted"):
+            unreadable = []
+    finally:
+        redrive.release(clients.sqs, target.failure_queue_url, unreadable)
+    requeued = f" ({report.requeued} sent to the upload queue)" if report.requeued else ""
     print(
-        f"redriven: {report.redriven}, failed again: {len(report.failed)} (kept),"
-        f" unreadable: {report.unreadable} (kept)"
+        f"failure queue: redriven: {report.redriven}{requeued}, failed again: {len(report.failed)} (kept),"
+        f" unreadable: {len(report.unreadable)} ({fate})"
     )
-    return EXIT_FAILURE if report.kept else 0
+    return len(report.failed) + len(unreadable)
+
+
+def settle_unreadable(sqs, target: Target, unreadable: list, args) -> str:
+    """Export the unreadable messages, delete them if asked; what became of them."""
+    if not unreadable:
+        return "kept"
+    if not args.export:
+        note(f"save them with {target.command('redrive --export DIR')}; add --delete-unreadable to delete them once saved")
+        return "kept"
+    saved = redrive.export(unreadable, Path(args.export))
+    note(f"saved {count(len(saved), 'unreadable message')} in {args.export}")
+    if not args.delete_unreadable:
+        return f"kept, saved in {args.export}"
+    question = f"Delete {count(len(unreadable), 'unreadable message')} from the failure queue (saved in {args.export})?"
+    if not args.yes and not confirmed(question):
+        return f"kept, saved in {args.export}"
+    redrive.delete(sqs, target.failure_queue_url, [item.message for item in unreadable])
+    return f"saved in {args.export}, deleted"
+
+
+REDRIVE_HELP = """\
+Give everything kept in the stack's failure and dead-letter queues another try, once its cause
+is fixed.
+
+1. The upload dead-letter queue (S3 notifications the upload function gave up on): tells why
+   they were dead-lettered (the ERROR_CODE and ERROR_MESSAGE the function set), then moves them
+   all back to the upload queue with an SQS message move task and follows it to its end. An
+   endpoint without move tasks gets each message sent to the upload queue, then deleted.
+2. The failure queue: the completion function's failed events are invoked again (synchronously);
+   events EventBridge could not deliver go to their target; failed events of the upload function
+   from before the upload queue (S3 notifications) are sent to the upload queue. A message is
+   deleted only once that succeeded.
+
+Messages that fail again stay in the queue, with one line each. Failure-queue messages of none of
+these kinds are "unreadable": each is listed (message id, why, first bytes) and kept; --export
+saves them, --delete-unreadable then deletes them. Exit code 1 while any message stays.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -331,13 +436,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     redrive_command = commands.add_parser(
         "redrive",
-        help="invoke the function again with the events in the failure queue",
-        description="Take each event kept in the stack's failure queue, invoke the function that failed it"
-        " (or the stack's functionName) synchronously with it, and delete the message only once that"
-        " invocation succeeded. Messages that fail again, or are not Lambda failure records, stay in the"
-        " queue. Exit code 1 when any message stays.",
+        help="move dead-lettered uploads back to the upload queue, redrive the failure queue",
+        description=REDRIVE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     redrive_command.add_argument("--stack", required=True, metavar="NAME", help="the Pulumi stack")
+    redrive_command.add_argument("--export", metavar="DIR", help="save each unreadable failure-queue message as DIR/<message id>.json")
+    redrive_command.add_argument(
+        "--delete-unreadable", action="store_true", help="with --export: delete the unreadable messages once saved (asks first)"
+    )
+    redrive_command.add_argument("--yes", action="store_true", help="with --delete-unreadable: delete without asking")
     redrive_command.set_defaults(run=run_redrive)
     status.add_parser(commands)
     return parser

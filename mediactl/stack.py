@@ -21,6 +21,8 @@ OUTPUTS = {
     "functionName": "function_name",
     "completionFunctionName": "completion_function_name",
     "failureQueueUrl": "failure_queue_url",
+    "uploadQueueUrl": "upload_queue_url",
+    "deadLetterQueueUrl": "dead_letter_queue_url",
     "region": "region",
     "jobNamePrefix": "job_name_prefix",
     "outputPrefix": "output_prefix",
@@ -38,6 +40,9 @@ class Target:
     function_name: str | None = None
     completion_function_name: str | None = None
     failure_queue_url: str | None = None
+    # None on a stack from before the upload queue (S3 invoked the upload function directly).
+    upload_queue_url: str | None = None
+    dead_letter_queue_url: str | None = None
     # None: the region of the AWS environment.
     region: str | None = None
     # Empty: every job (only when no stack says otherwise).
@@ -45,10 +50,16 @@ class Target:
     output_prefix: str = naming.DEFAULT_OUTPUT_PREFIX
     key_prefix: str = ""
 
+    def command(self, words: str) -> str:
+        """A follow-up command for the user to run on the same stack, in backquotes."""
+        where = f" --stack {self.stack}" if self.stack else ""
+        return f"`python -m mediactl {words}{where}`"
 
-def stack_target(stack: str, needed: tuple[str, ...], outputs: dict | None = None) -> Target:
-    """The Target of a deployed stack; fails with one line if an output in `needed` is missing."""
-    outputs = stack_outputs(stack) if outputs is None else outputs
+
+def stack_target(stack: str, needed: tuple[str, ...], instead: str = "") -> Target:
+    """The Target of a deployed stack; fails with one line if an output in `needed` is missing.
+    `instead` is what the command takes in place of --stack, for the hint without the Pulumi CLI."""
+    outputs = stack_outputs(stack, instead=instead)
     if missing := [name for name in needed if name not in outputs]:
         raise ToolError(
             f"stack {stack!r} has no output {', '.join(map(repr, missing))}"
@@ -58,7 +69,7 @@ def stack_target(stack: str, needed: tuple[str, ...], outputs: dict | None = Non
     return Target(stack=stack, **known)
 
 
-def stack_outputs(stack: str, project_dir: Path = PROJECT_DIR) -> dict:
+def stack_outputs(stack: str, project_dir: Path = PROJECT_DIR, instead: str = "") -> dict:
     """`pulumi stack output --json --stack STACK`, run in the project directory."""
     command = ["pulumi", "stack", "output", "--json", "--stack", stack]
     try:
@@ -73,7 +84,7 @@ def stack_outputs(stack: str, project_dir: Path = PROJECT_DIR) -> dict:
     except FileNotFoundError:
         raise ToolError(
             "the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/)"
-            " to use --stack, or name the bucket with --bucket"
+            f" to use --stack{f', or {instead}' if instead else ''}"
         ) from None
     except subprocess.TimeoutExpired:
         raise ToolError(f"`{' '.join(command)}` did not answer within {STACK_OUTPUT_TIMEOUT} s") from None

@@ -45,6 +45,8 @@ class Uploaded:
     bucket: str
     # S3's time for the object: its transcription job is created after it.
     last_modified: datetime
+    # As S3's notification gives it: without quotes.
+    etag: str = ""
 
     @property
     def uri(self) -> str:
@@ -58,8 +60,35 @@ def object_key(file_name: str, key_prefix: str, prefix: str) -> str:
     return f"{key_prefix}{prefix}{stem}.{extension.lower()}"
 
 
+def shown(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 as \\xNN."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
+def is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def checked_prefix(prefix: str) -> str:
+    """--prefix under the rules of the stack's keyPrefix, ending with '/' (added if missing)."""
+    if not is_utf8(prefix):
+        raise BadInput(f"--prefix '{shown(prefix)}' is not valid UTF-8: S3 keys are UTF-8")
+    if not naming.is_valid_key_prefix(prefix):
+        raise BadInput(
+            f"--prefix {prefix!r} is not a key prefix: use one such as 'team/'"
+            f" (no leading '/', no '*', {naming.KEY_PREFIX_MAX} characters at most)"
+        )
+    return prefix if not prefix or prefix.endswith("/") else prefix + "/"
+
+
 def problem_with(path: Path) -> str | None:
     """Why `path` cannot be transcribed, or None."""
+    if not is_utf8(path.name):
+        return "the file name is not valid UTF-8, which S3 keys must be: rename the file"
     if not path.exists():
         return "no such file"
     if not path.is_file():
@@ -85,7 +114,7 @@ def checked_files(paths: list[str], key_prefix: str, prefix: str) -> list[MediaF
     for name in paths:
         path = Path(name)
         if problem := problem_with(path):
-            problems.append(f"{name}: {problem}")
+            problems.append(f"{shown(name)}: {problem}")
             continue
         key = object_key(path.name, key_prefix, prefix)
         if key in owner_of_key:
@@ -135,5 +164,5 @@ def upload_files(s3, files: list[MediaFile], bucket: str, console: Console) -> l
                 Callback=lambda sent, task=task: progress.advance(task, sent),
             )
             head = s3.head_object(Bucket=bucket, Key=media.key)
-            uploaded.append(Uploaded(media, bucket, head["LastModified"]))
+            uploaded.append(Uploaded(media, bucket, head["LastModified"], head["ETag"].strip('"')))
     return uploaded

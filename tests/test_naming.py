@@ -111,3 +111,25 @@ def test_tag_values_keep_letters_and_replace_what_aws_refuses():
     assert naming.tag_value("talks/Ünï 1.mp3") == "talks/Ünï 1.mp3"
     assert naming.tag_value("a#b&c.mp3") == "a_b_c.mp3"
     assert len(naming.tag_value("x" * 1000)) == 256
+
+
+@pytest.mark.parametrize(("prefix", "valid"), [("", True), ("media/", True), ("a" * 512, True), ("/media", False), ("me*dia/", False), ("a" * 513, False)])
+def test_key_prefix_rule_shared_by_the_settings_and_the_media_tool(prefix, valid):
+    assert naming.is_valid_key_prefix(prefix) is valid
+
+
+@pytest.mark.parametrize(
+    "uri, location",
+    [
+        ("s3://out/transcripts/a b.mp3.json", ("out", "transcripts/a b.mp3.json")),
+        ("https://s3.us-east-1.amazonaws.com/out/transcripts/talk.mp3.json", ("out", "transcripts/talk.mp3.json")),
+        ("https://out.s3.us-east-1.amazonaws.com/transcripts/talk.mp3.json", ("out", "transcripts/talk.mp3.json")),
+        ("https://out.s3-eu-west-1.amazonaws.com/t/%C3%A9.json", ("out", "t/é.json")),
+        ("http://127.0.0.1:4566/out/transcripts/talk.mp3.json", ("out", "transcripts/talk.mp3.json")),
+        ("http://localhost:4566/out/", None),
+        ("ftp://out/x", None),
+        ("not a uri", None),
+    ],
+)
+def test_s3_location_reads_every_form_transcribe_and_emulators_report(uri, location):
+    assert naming.s3_location(uri) == location

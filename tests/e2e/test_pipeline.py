@@ -132,11 +132,6 @@ def mediactl(pipeline, tmp_path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mediactl.transcripts.s3_location reads the emulator's path-style TranscriptFileUri"
-    " (http://127.0.0.1:PORT/BUCKET/KEY) as virtual-hosted and takes '127.0.0.1:PORT' for the bucket",
-)
 def test_upload_wait_prints_the_transcript(pipeline, tmp_path):
     media = tmp_path / "Interview.MP3"
     media.write_bytes(b"media")

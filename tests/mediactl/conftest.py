@@ -20,6 +20,7 @@ from moto.server import ThreadedMotoServer
 from mediactl import jobs, redrive
 from mediactl.cli import main
 from mediactl_fakes import FAKE_PULUMI, REGION, FunctionStandIn, Pipeline, PulumiStandIn, deploy, start_job, uploads_of
+from sqs_move_tasks import MessageMoveTasks, UnsupportedMoveTasks
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +105,18 @@ def transcribe():
 @pytest.fixture
 def sqs():
     return boto3.client("sqs")
+
+
+@pytest.fixture
+def move_tasks(monkeypatch) -> MessageMoveTasks:
+    """The moto server runs SQS message move tasks, as AWS does."""
+    return MessageMoveTasks().install(monkeypatch)
+
+
+@pytest.fixture
+def no_move_tasks(monkeypatch) -> UnsupportedMoveTasks:
+    """The moto server answers UnsupportedOperation to message move tasks, as an emulator may."""
+    return UnsupportedMoveTasks().install(monkeypatch)
 
 
 @pytest.fixture

@@ -3,16 +3,20 @@ a deployed stack in moto, and what the pipeline's function and Transcribe would 
 
 import io
 import json
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote_plus
 
 import boto3
+from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.transcribe.models import FakeTranscriptionJob, transcribe_backends
 
+import esm
 from function import naming
+from lambda_env import LambdaContext, VirtualClock, fresh_import
 
 REGION = "us-east-1"
 PROJECT = "transcribe-pipeline"
@@ -56,7 +60,12 @@ class PulumiStandIn:
 
 
 class FunctionFailed(Exception):
-    """Raised by a stand-in behaviour: the invocation answers with FunctionError."""
+    """Raised by a stand-in behaviour: the invocation answers with FunctionError, and with the
+    error as Lambda's runtime reports it, or with `payload` as it is."""
+
+    def __init__(self, message: str, payload: bytes | None = None):
+        super().__init__(message)
+        self.payload = payload
 
 
 @dataclass
@@ -73,6 +82,8 @@ class FunctionStandIn:
             answer = self.behaviour(function.function_name, event)
         except FunctionFailed as failure:
             response_headers["x-amz-function-error"] = "Unhandled"
+            if failure.payload is not None:
+                return failure.payload
             return json.dumps({"errorMessage": str(failure), "errorType": "FunctionFailed"}).encode()
         return json.dumps(answer).encode()
 
@@ -84,11 +95,15 @@ class Pipeline:
     stack: str
     input_bucket: str
     output_bucket: str
+    # The failure queue.
     queue_url: str
     function_name: str
     function_arn: str
     job_name_prefix: str
     outputs: dict
+    # None on a stack from before the upload queue.
+    upload_queue_url: str | None = None
+    dead_letter_queue_url: str | None = None
 
 
 def create_function(name: str) -> str:
@@ -110,7 +125,24 @@ def create_function(name: str) -> str:
     return created["FunctionArn"]
 
 
-def deploy(pulumi: PulumiStandIn, stack: str, key_prefix: str = "", output_prefix: str = "transcripts/") -> Pipeline:
+# The upload queue's redrive policy: after this many receives SQS moves a message to the DLQ.
+MAX_RECEIVE_COUNT = 3
+
+
+def create_upload_queues(stack: str) -> tuple[str, str]:
+    """The upload queue and its dead-letter queue, as the program declares them."""
+    sqs = boto3.client("sqs")
+    dead_letters = sqs.create_queue(QueueName=f"{stack}-dead-letters")["QueueUrl"]
+    dead_letters_arn = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive_policy = json.dumps({"deadLetterTargetArn": dead_letters_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
+    uploads = sqs.create_queue(QueueName=f"{stack}-uploads", Attributes={"RedrivePolicy": redrive_policy})["QueueUrl"]
+    return uploads, dead_letters
+
+
+def deploy(
+    pulumi: PulumiStandIn, stack: str, key_prefix: str = "", output_prefix: str = "transcripts/", queued: bool = True
+) -> Pipeline:
+    """`queued`: the upload queue design; else the direct S3 -> Lambda one, without its outputs."""
     s3 = boto3.client("s3")
     input_bucket, output_bucket = f"{stack}-media", f"{stack}-transcripts"
     s3.create_bucket(Bucket=input_bucket)
@@ -134,8 +166,15 @@ def deploy(pulumi: PulumiStandIn, stack: str, key_prefix: str = "", output_prefi
         "outputPrefix": output_prefix,
         "keyPrefix": key_prefix,
     }
+    upload_queue_url = dead_letter_queue_url = None
+    if queued:
+        upload_queue_url, dead_letter_queue_url = create_upload_queues(stack)
+        outputs.update(uploadQueueUrl=upload_queue_url, deadLetterQueueUrl=dead_letter_queue_url)
     pulumi.add(stack, outputs)
-    return Pipeline(stack, input_bucket, output_bucket, queue_url, function_name, function_arn, prefix, outputs)
+    return Pipeline(
+        stack, input_bucket, output_bucket, queue_url, function_name, function_arn, prefix, outputs,
+        upload_queue_url, dead_letter_queue_url,
+    )
 
 
 def transcript_document(text: str) -> dict:
@@ -187,3 +226,95 @@ def uploads_of(event: dict) -> list[tuple[str, str]]:
 
 def moto_job(name: str) -> FakeTranscriptionJob:
     return transcribe_backends[DEFAULT_ACCOUNT_ID][REGION].transcriptions[name]
+
+
+def notify_upload_queue(pipeline: Pipeline) -> None:
+    """The bucket notifies the upload queue of uploads, as the program sets it up; S3's test
+    message is taken off the queue, as the upload function would skip it."""
+    sqs = boto3.client("sqs")
+    queue_arn = sqs.get_queue_attributes(QueueUrl=pipeline.upload_queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    boto3.client("s3").put_bucket_notification_configuration(
+        Bucket=pipeline.input_bucket,
+        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]},
+    )
+    for message in sqs.receive_message(QueueUrl=pipeline.upload_queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        assert json.loads(message["Body"])["Event"] == "s3:TestEvent"
+        sqs.delete_message(QueueUrl=pipeline.upload_queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def upload_messages(pipeline: Pipeline) -> list[dict]:
+    """What the upload queue holds now, received as the event source mapping would."""
+    received = boto3.client("sqs").receive_message(
+        QueueUrl=pipeline.upload_queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    )
+    return received.get("Messages", [])
+
+
+def dead_letter_as_the_function_does(pipeline: Pipeline, message: dict, code: str, reason: str) -> None:
+    """The upload function gives up on a message: the same body to the DLQ with the reason."""
+    sqs = boto3.client("sqs")
+    sqs.send_message(
+        QueueUrl=pipeline.dead_letter_queue_url,
+        MessageBody=message["Body"],
+        MessageAttributes={
+            "ERROR_CODE": {"DataType": "String", "StringValue": code},
+            "ERROR_MESSAGE": {"DataType": "String", "StringValue": reason},
+        },
+    )
+    sqs.delete_message(QueueUrl=pipeline.upload_queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def receive_until_dead_lettered(pipeline: Pipeline) -> None:
+    """Receive the upload queue's messages without deleting them until SQS's redrive policy moves
+    them to the dead-letter queue."""
+    sqs = boto3.client("sqs")
+    for _ in range(MAX_RECEIVE_COUNT + 1):
+        sqs.receive_message(QueueUrl=pipeline.upload_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+
+
+def queue_bodies(queue_url: str) -> list[str]:
+    """The bodies of every message in the queue, left in it."""
+    sqs = boto3.client("sqs")
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    return sorted(message["Body"] for message in received.get("Messages", []))
+
+
+class UploadFunction:
+    """The real upload function (function/handler.py) fed by the upload queue through Lambda's
+    event source mapping (tests/esm.py), on a virtual clock, against the moto server."""
+
+    def __init__(self, pipeline: Pipeline, monkeypatch):
+        env = {
+            "OUTPUT_BUCKET": pipeline.output_bucket,
+            "OUTPUT_PREFIX": pipeline.outputs["outputPrefix"],
+            "LANGUAGE_CODE": "en-US",
+            "JOB_NAME_PREFIX": pipeline.job_name_prefix,
+            "JOB_TAGS": json.dumps({"project": PROJECT, "stack": pipeline.stack}),
+            "DEAD_LETTER_QUEUE_URL": pipeline.dead_letter_queue_url,
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        self.pipeline = pipeline
+        self.handler = fresh_import("handler")
+        self.clock = VirtualClock(time.time())
+        self.handler.clock = self.clock
+        self.sqs = boto3.client("sqs")
+        self.queue_arn = self.sqs.get_queue_attributes(QueueUrl=pipeline.upload_queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+
+    def days_later(self, days: float) -> None:
+        self.clock.now += days * 24 * 3600
+
+    def transcribe_refuses(self, code: str, message: str) -> None:
+        """Every StartTranscriptionJob of the function fails with this error."""
+
+        def refuse(**_):
+            raise ClientError({"Error": {"Code": code, "Message": message}}, "StartTranscriptionJob")
+
+        self.handler.transcribe.meta.events.register("before-call.transcribe.StartTranscriptionJob", refuse)
+
+    def poll(self):
+        """One batch from the upload queue through the function, as Lambda would run it."""
+        invoke = lambda event: self.handler.lambda_handler(event, LambdaContext(self.clock, 60))  # noqa: E731
+        return esm.poll_once(self.sqs, self.pipeline.upload_queue_url, self.queue_arn, REGION, invoke)

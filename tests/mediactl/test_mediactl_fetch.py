@@ -1,6 +1,7 @@
 """`fetch`: the transcript of a media key, where the shared naming rules put it."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ def test_fetch_downloads_the_json_transcript(run, pipeline, s3, tmp_path):
     result = run("fetch", "team/talk.mp3", "--stack", "dev", "--out", tmp_path / "got")
 
     assert result.code == 0, result.err
-    saved = tmp_path / "got" / "talk.mp3.json"
+    saved = tmp_path / "got" / "team" / "talk.mp3.json"
     assert json.loads(saved.read_text())["results"]["transcripts"][0]["transcript"] == "hello"
     assert result.out == f"saved {saved} (from s3://{pipeline.output_bucket}/transcripts/team/talk.mp3.json)\n"
 
@@ -80,8 +81,10 @@ def test_fetch_of_a_transcript_not_there_yet_is_one_line(run, pipeline, tmp_path
     result = run("fetch", "later.mp3", "--stack", "dev", "--out", tmp_path)
 
     assert result.code == 1
-    assert result.err.startswith(f"mediactl: error: no transcript yet at s3://{pipeline.output_bucket}/transcripts/later.mp3.json")
-    assert result.err.count("\n") == 1
+    assert result.err == (
+        f"mediactl: error: no transcript yet at s3://{pipeline.output_bucket}/transcripts/later.mp3.json: is the job still"
+        " running (`python -m mediactl jobs --stack dev`), and is the media key right?\n"
+    )
 
 
 def test_fetch_from_a_missing_bucket_is_one_line(run, tmp_path):
@@ -90,6 +93,52 @@ def test_fetch_from_a_missing_bucket_is_one_line(run, tmp_path):
     assert result.code == 1
     assert result.err.count("\n") == 1
     assert "Traceback" not in result.err
+
+
+def test_transcripts_of_the_same_file_name_in_two_folders_do_not_overwrite_each_other(run, pipeline, s3, tmp_path):
+    for folder in ("a", "b"):
+        put(s3, pipeline.output_bucket, f"transcripts/{folder}/talk.mp3.txt", f"from {folder}".encode())
+        assert run("fetch", f"{folder}/talk.mp3", "--stack", "dev", "--format", "txt", "--out", tmp_path).code == 0
+
+    assert (tmp_path / "a" / "talk.mp3.txt").read_text() == "from a"
+    assert (tmp_path / "b" / "talk.mp3.txt").read_text() == "from b"
+
+
+def test_the_readme_fetch_sample_prints_what_the_readme_shows(run, pipeline, s3, tmp_path, monkeypatch):
+    put(s3, pipeline.output_bucket, "transcripts/team/talk.mp3.txt", b"hello")
+    monkeypatch.chdir(tmp_path)
+
+    result = run("fetch", "team/talk.mp3", "--stack", "dev", "--format", "txt", "--out", ".")
+
+    assert result.out == f"saved team/talk.mp3.txt (from s3://{pipeline.output_bucket}/transcripts/team/talk.mp3.txt)\n"
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "saved team/talk.mp3.txt (from s3://<outputBucket>/transcripts/team/talk.mp3.txt)" in readme
+
+
+def test_a_key_with_a_dot_dot_folder_is_not_saved_outside_out(run, pipeline, s3, tmp_path):
+    put(s3, pipeline.output_bucket, "transcripts/../escape.mp3.json", transcript_document("x"))
+
+    result = run("fetch", "../escape.mp3", "--stack", "dev", "--out", tmp_path / "got")
+
+    assert result.code == 1
+    assert result.err == (
+        f"mediactl: error: will not save 'transcripts/../escape.mp3.json' under {tmp_path / 'got'}:"
+        " its key has an empty, '.' or '..' folder\n"
+    )
+    assert not (tmp_path / "escape.mp3.json").exists()
+
+
+def test_vtt_on_a_stack_that_writes_none_says_so(run, pipeline, s3, tmp_path):
+    put(s3, pipeline.output_bucket, "transcripts/talk.mp3.json", transcript_document("hello"))
+    put(s3, pipeline.output_bucket, "transcripts/talk.mp3.srt", b"1\n")
+
+    result = run("fetch", "talk.mp3", "--stack", "dev", "--format", "vtt", "--out", tmp_path)
+
+    assert result.code == 1
+    assert result.err == (
+        "mediactl: error: talk.mp3 has a transcript but no vtt subtitles: this stack does not write vtt"
+        " (its subtitleFormats setting); fetch another format with --format\n"
+    )
 
 
 def test_fetch_unredacted_downloads_the_unredacted_transcript_beside_the_redacted_one(run, pipeline, s3, tmp_path):
@@ -101,11 +150,11 @@ def test_fetch_unredacted_downloads_the_unredacted_transcript_beside_the_redacte
     result = run("fetch", "calls/support.mp3", "--stack", "dev", "--unredacted", "--out", tmp_path)
 
     assert result.code == 0, result.err
-    saved = tmp_path / "support.mp3.unredacted.json"
+    saved = tmp_path / "calls" / "support.mp3.unredacted.json"
     assert json.loads(saved.read_text())["results"]["transcripts"][0]["transcript"] == "my name is Efua"
     assert result.out == f"saved {saved} (from s3://{pipeline.output_bucket}/{key})\n"
     assert run("fetch", "calls/support.mp3", "--stack", "dev", "--out", tmp_path).code == 0
-    assert "[PII]" in (tmp_path / "support.mp3.json").read_text()
+    assert "[PII]" in (tmp_path / "calls" / "support.mp3.json").read_text()
 
 
 def test_fetch_unredacted_says_when_the_stack_keeps_none(run, pipeline, s3, tmp_path):

@@ -103,7 +103,7 @@ def test_clean_with_yes_deletes_the_ended_jobs_of_the_stack_only(run, pipeline, 
     assert job_names(transcribe) == {running, other}
     assert completed not in job_names(transcribe) and failed not in job_names(transcribe)
     assert "deleted 2 transcription jobs" in result.out
-    assert "1 jobs still queued or running are left alone" in result.err
+    assert "1 job still queued or running is left alone" in result.err
 
 
 @pytest.mark.parametrize(("answer", "kept"), [("n\n", True), ("", True), ("y\n", False)])
@@ -115,7 +115,8 @@ def test_clean_asks_before_deleting(run, pipeline, transcribe, monkeypatch, answ
 
     assert (name in job_names(transcribe)) is kept
     assert result.code == (1 if kept else 0)
-    assert "Delete 1 transcription jobs" in result.err
+    assert "Delete 1 transcription job whose" in result.err
+    assert (result.out == "deleted 1 transcription job (their transcripts stay in the output bucket)\n") is not kept
 
 
 def test_clean_after_destroy_finds_the_jobs_by_the_shared_naming_rule(run, pulumi, transcribe):

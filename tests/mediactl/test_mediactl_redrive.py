@@ -1,9 +1,23 @@
-"""`redrive`: events kept in the failure queue go back to their function, one by one."""
+"""`redrive`, the failure queue: each event kept there goes back where it belongs, one by one."""
 
+import io
 import json
+import sys
+from pathlib import Path
 
-from mediactl_fakes import REGION, FunctionFailed
+import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
+
+from mediactl_fakes import REGION, FunctionFailed, deploy, queue_bodies
+
+EMPTY_DLQ = "dead-letter queue: empty\n"
+SAMPLES = Path(__file__).parent / "samples"
+
+
+@pytest.fixture
+def old_pipeline(pulumi):
+    """A stack from before the upload queue: S3 invoked the upload function directly."""
+    return deploy(pulumi, "old", queued=False)
 
 
 def s3_event(key: str) -> dict:
@@ -43,24 +57,44 @@ def failure_record(event: dict, function_name: str, request_id: str = "req-1") -
 
 
 def queued_bodies(sqs, queue_url: str) -> list[str]:
-    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
-    return sorted(message["Body"] for message in received.get("Messages", []))
+    return queue_bodies(queue_url)
 
 
-def test_redrive_invokes_the_function_with_each_event_and_deletes_the_messages(run, pipeline, functions, sqs):
+def failed_uploads(sqs, pipeline) -> list[dict]:
+    """Two S3 events the upload function of the direct S3 -> Lambda design failed."""
     events = [s3_event("a.mp3"), s3_event("team/b c.mp3")]
     for event in events:
         sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=failure_record(event, pipeline.function_name))
+    return events
+
+
+def test_old_upload_failures_go_to_the_upload_queue_as_the_s3_event_not_to_the_function(run, pipeline, functions, sqs):
+    events = failed_uploads(sqs, pipeline)
 
     result = run("redrive", "--stack", "dev")
 
     assert result.code == 0, result.err
-    assert sorted(functions.calls, key=str) == sorted(((pipeline.function_name, event) for event in events), key=str)
+    assert functions.calls == []
+    assert [json.loads(body) for body in queued_bodies(sqs, pipeline.upload_queue_url)] == sorted(events, key=json.dumps)
     assert queued_bodies(sqs, pipeline.queue_url) == []
-    assert result.out == "redriven: 2, failed again: 0 (kept), unreadable: 0 (kept)\n"
+    assert result.out == EMPTY_DLQ + (
+        "failure queue: redriven: 2 (2 sent to the upload queue), failed again: 0 (kept), unreadable: 0 (kept)\n"
+    )
 
 
-def test_a_message_whose_invocation_fails_again_stays_in_the_queue(run, pipeline, functions, sqs):
+def test_on_a_stack_without_an_upload_queue_redrive_invokes_the_function_with_each_event(run, old_pipeline, functions, sqs):
+    events = failed_uploads(sqs, old_pipeline)
+
+    result = run("redrive", "--stack", "old")
+
+    assert result.code == 0, result.err
+    assert sorted(functions.calls, key=str) == sorted(((old_pipeline.function_name, event) for event in events), key=str)
+    assert queued_bodies(sqs, old_pipeline.queue_url) == []
+    assert result.out == "failure queue: redriven: 2, failed again: 0 (kept), unreadable: 0 (kept)\n"
+
+
+def test_a_message_whose_invocation_fails_again_stays_in_the_queue(run, old_pipeline, functions, sqs):
+    pipeline = old_pipeline
     def fail_for_b(name, event):
         if "b.mp3" in json.dumps(event):
             raise FunctionFailed("1 of 1 uploads not started")
@@ -71,25 +105,13 @@ def test_a_message_whose_invocation_fails_again_stays_in_the_queue(run, pipeline
     sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=failure_record(s3_event("a.mp3"), pipeline.function_name))
     sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=kept)
 
-    result = run("redrive", "--stack", "dev")
+    result = run("redrive", "--stack", "old")
 
     assert result.code == 1
-    assert result.out == "redriven: 1, failed again: 1 (kept), unreadable: 0 (kept)\n"
-    assert "mediactl: error: kept: b.mp3: the function failed again (Unhandled): '1 of 1 uploads not started'" in result.err
+    assert result.out == "failure queue: redriven: 1, failed again: 1 (kept), unreadable: 0 (kept)\n"
+    assert "mediactl: error: kept: b.mp3: the function failed again (Unhandled): FunctionFailed: 1 of 1 uploads not started" in result.err
     # Kept messages are visible again at once, for the next attempt.
     assert queued_bodies(sqs, pipeline.queue_url) == [kept]
-
-
-def test_messages_that_are_not_failure_records_are_kept_and_counted(run, pipeline, functions, sqs):
-    for body in ("not json", json.dumps({"Records": []}), json.dumps({"requestContext": {}})):
-        sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=body)
-
-    result = run("redrive", "--stack", "dev")
-
-    assert result.code == 1
-    assert result.out == "redriven: 0, failed again: 0 (kept), unreadable: 3 (kept)\n"
-    assert functions.calls == []
-    assert len(queued_bodies(sqs, pipeline.queue_url)) == 3
 
 
 def test_redrive_invokes_the_function_named_in_the_record(run, pipeline, functions, sqs):
@@ -102,22 +124,24 @@ def test_redrive_invokes_the_function_named_in_the_record(run, pipeline, functio
     assert functions.calls == [("dev-completion", event)]
 
 
-def test_a_record_without_a_function_arn_goes_to_the_stack_function(run, pipeline, functions, sqs):
+def test_a_record_without_a_function_arn_goes_to_the_stack_function(run, old_pipeline, functions, sqs):
+    pipeline = old_pipeline
     record = json.loads(failure_record(s3_event("a.mp3"), pipeline.function_name))
     del record["requestContext"]["functionArn"]
     sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=json.dumps(record))
 
-    result = run("redrive", "--stack", "dev")
+    result = run("redrive", "--stack", "old")
 
     assert result.code == 0, result.err
     assert [name for name, _ in functions.calls] == [pipeline.function_name]
 
 
-def test_a_function_that_no_longer_exists_keeps_the_message(run, pipeline, functions, sqs):
+def test_a_function_that_no_longer_exists_keeps_the_message(run, old_pipeline, functions, sqs):
+    pipeline = old_pipeline
     body = failure_record(s3_event("a.mp3"), "deleted-function")
     sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=body)
 
-    result = run("redrive", "--stack", "dev")
+    result = run("redrive", "--stack", "old")
 
     assert result.code == 1
     assert "kept: a.mp3: Invoke failed: ResourceNotFoundException" in result.err
@@ -173,4 +197,119 @@ def test_an_empty_queue_redrives_nothing(run, pipeline, functions):
     result = run("redrive", "--stack", "dev")
 
     assert result.code == 0
-    assert result.out == "redriven: 0, failed again: 0 (kept), unreadable: 0 (kept)\n"
+    assert result.out == EMPTY_DLQ + "failure queue: redriven: 0, failed again: 0 (kept), unreadable: 0 (kept)\n"
+
+
+
+
+def test_an_old_upload_failure_holding_aws_sample_event_is_sent_to_the_upload_queue_as_it_is(run, pipeline, functions, sqs):
+    event = json.loads((SAMPLES / "awsdocs-s3.put-event.json").read_text())
+    sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=failure_record(event, pipeline.function_name))
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 0, result.err
+    assert [json.loads(body) for body in queued_bodies(sqs, pipeline.upload_queue_url)] == [event]
+    assert functions.calls == []
+
+
+UNREADABLE = ["not json", json.dumps({"Records": []}), json.dumps({"requestContext": {}}), "é" * 100]
+
+
+def send_unreadable(sqs, queue_url: str) -> dict[str, str]:
+    """message id -> body."""
+    return {sqs.send_message(QueueUrl=queue_url, MessageBody=body)["MessageId"]: body for body in UNREADABLE}
+
+
+def test_each_unreadable_message_is_listed_with_its_id_why_and_first_bytes_and_kept(run, pipeline, functions, sqs):
+    sent = send_unreadable(sqs, pipeline.queue_url)
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 1
+    assert result.out.endswith("failure queue: redriven: 0, failed again: 0 (kept), unreadable: 4 (kept)\n")
+    lines = [line for line in result.err.splitlines() if line.startswith("mediactl: error: unreadable:")]
+    by_id = {message_id: next(line for line in lines if message_id in line) for message_id in sent}
+    assert set(by_id.values()) == set(lines)
+    ids = {body: message_id for message_id, body in sent.items()}
+    assert by_id[ids["not json"]] == f'mediactl: error: unreadable: message {ids["not json"]}: not JSON: "not json"'
+    assert "a Lambda failure record without its requestPayload" in by_id[ids[json.dumps({"requestContext": {}})]]
+    assert "neither a Lambda failure record nor an event EventBridge could not deliver" in by_id[ids[json.dumps({"Records": []})]]
+    assert by_id[ids["é" * 100]].endswith(f'"{"é" * 60}" ...')
+    assert "--export DIR --stack dev" in result.err
+    assert functions.calls == []
+    assert len(queued_bodies(sqs, pipeline.queue_url)) == 4
+
+
+def test_export_saves_each_unreadable_message_and_keeps_it(run, pipeline, functions, sqs, tmp_path):
+    sent = send_unreadable(sqs, pipeline.queue_url)
+
+    result = run("redrive", "--stack", "dev", "--export", tmp_path / "saved")
+
+    assert result.code == 1
+    saved = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in (tmp_path / "saved").glob("*.json")}
+    assert {message_id: message["Body"] for message_id, message in saved.items()} == sent
+    assert saved[next(i for i, body in sent.items() if body == "not json")]["unreadable"] == "not JSON"
+    assert f"unreadable: 4 (kept, saved in {tmp_path / 'saved'})" in result.out
+    assert len(queued_bodies(sqs, pipeline.queue_url)) == 4
+
+
+@pytest.mark.parametrize(("answer", "deleted"), [("y\n", True), ("n\n", False)])
+def test_delete_unreadable_asks_then_deletes_what_export_saved(run, pipeline, functions, sqs, tmp_path, monkeypatch, answer, deleted):
+    send_unreadable(sqs, pipeline.queue_url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(answer))
+
+    result = run("redrive", "--stack", "dev", "--export", tmp_path / "saved", "--delete-unreadable")
+
+    assert "Delete 4 unreadable messages from the failure queue" in result.err
+    assert len(list((tmp_path / "saved").glob("*.json"))) == 4
+    assert (queued_bodies(sqs, pipeline.queue_url) == []) is deleted
+    assert result.code == (0 if deleted else 1)
+
+
+def test_delete_unreadable_with_yes_does_not_ask(run, pipeline, functions, sqs, tmp_path):
+    send_unreadable(sqs, pipeline.queue_url)
+
+    result = run("redrive", "--stack", "dev", "--export", tmp_path / "saved", "--delete-unreadable", "--yes")
+
+    assert result.code == 0, result.err
+    assert f"unreadable: 4 (saved in {tmp_path / 'saved'}, deleted)" in result.out
+    assert queued_bodies(sqs, pipeline.queue_url) == []
+
+
+def test_delete_unreadable_without_export_is_refused_before_anything_is_touched(run, pipeline, functions, sqs):
+    send_unreadable(sqs, pipeline.queue_url)
+
+    result = run("redrive", "--stack", "dev", "--delete-unreadable")
+
+    assert result.code == 2
+    assert result.err == "mediactl: error: --delete-unreadable deletes the unreadable messages once --export has saved them: add --export DIR\n"
+    assert len(queued_bodies(sqs, pipeline.queue_url)) == 4
+
+
+def test_a_failed_invocation_reason_that_is_not_json_is_shown_as_text_not_bytes(run, pipeline, functions, sqs):
+    def crash(name, event):
+        raise FunctionFailed("crash", payload="Runtime exited: signal: killed — out of memory\n".encode())
+
+    functions.behaviour = crash
+    sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=json.dumps(job_state_change("job-3")))
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 1
+    assert (
+        "mediactl: error: kept: Transcribe Job State Change of job-3: the function failed again (Unhandled):"
+        " Runtime exited: signal: killed — out of memory\n"
+    ) in result.err
+    assert "b'" not in result.err and 'b"' not in result.err
+
+
+def test_a_completion_record_without_a_function_arn_goes_to_the_completion_function(run, pipeline, functions, sqs):
+    record = json.loads(failure_record(job_state_change("job-4"), "dev-completion"))
+    del record["requestContext"]["functionArn"]
+    sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=json.dumps(record))
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 0, result.err
+    assert functions.calls == [(pipeline.outputs["completionFunctionName"], job_state_change("job-4"))]

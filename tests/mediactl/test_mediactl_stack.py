@@ -104,3 +104,34 @@ def test_every_command_has_help(run, command):
 
     assert result.code == 0
     assert result.out.startswith(f"usage: python -m mediactl {command}")
+
+
+@pytest.mark.parametrize(
+    ("command", "hint"),
+    [
+        (["jobs", "--stack", "dev"], " to use --stack, or select the jobs with --prefix\n"),
+        (["clean", "--stack", "dev"], " to use --stack, or select the jobs with --prefix\n"),
+        (["redrive", "--stack", "dev"], " to use --stack\n"),
+        (["fetch", "talk.mp3", "--stack", "dev"], " to use --stack, or name the transcripts bucket with --bucket\n"),
+        (["upload", "TALK", "--stack", "dev"], " to use --stack, or name the bucket with --bucket\n"),
+    ],
+)
+def test_without_the_pulumi_cli_the_hint_names_what_the_command_takes_instead(run, monkeypatch, tmp_path, talk, command, hint):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+    result = run(*[str(talk) if word == "TALK" else word for word in command])
+
+    assert result.code == 1
+    assert result.err.startswith("mediactl: error: the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/)")
+    assert result.err.endswith(hint)
+
+
+def test_redrive_help_describes_both_queues_and_the_unreadable_options(run):
+    result = run("redrive", "--help")
+
+    text = " ".join(result.out.split())
+    assert result.code == 0
+    for words in ("dead-letter queue", "SQS message move task", "are sent to the upload queue", "--export", "--delete-unreadable", "ERROR_CODE"):
+        assert words in text

@@ -172,7 +172,7 @@ def test_a_stack_deployed_before_the_alarms_is_told_in_one_line(run, pulumi, pip
     result = run("status", "--stack", "dev")
     assert result.code == 1
     assert result.err.strip() == (
-        "mediactl: error: stack 'dev' has no uploadQueueUrl, deadLetterQueueUrl, alarmTopicArn, dashboardUrl output:"
+        "mediactl: error: stack 'dev' has no alarmTopicArn, dashboardUrl output:"
         " `pulumi up` the current program first"
     )
 

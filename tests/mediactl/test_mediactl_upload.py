@@ -176,3 +176,46 @@ def test_flags_that_do_not_go_together_are_refused(run, pipeline, s3, tmp_path, 
     assert result.code == 2
     assert result.err.startswith(f"mediactl: error: {message}")
     assert keys_in(s3, pipeline.input_bucket) == []
+
+
+def test_a_file_name_that_is_not_utf8_is_one_line_and_nothing_is_uploaded(run, pipeline, s3, tmp_path):
+    good = media(tmp_path, "good.mp3")
+    latin1 = tmp_path / os.fsdecode(b"caf\xe9.mp3")
+    latin1.write_bytes(os.urandom(1024))
+
+    result = run("upload", good, latin1, "--stack", "dev")
+
+    assert result.code == 2
+    assert result.err == (
+        f"mediactl: error: {tmp_path}/caf\\xe9.mp3: the file name is not valid UTF-8, which S3 keys must be: rename the file\n"
+    )
+    assert keys_in(s3, pipeline.input_bucket) == []
+
+
+@pytest.mark.parametrize("prefix", ["/abs/", "team*/", "x" * 513])
+def test_a_prefix_that_is_not_a_key_prefix_is_refused_like_key_prefix(run, pipeline, s3, tmp_path, prefix):
+    result = run("upload", media(tmp_path, "talk.mp3"), "--stack", "dev", "--prefix", prefix)
+
+    assert result.code == 2
+    assert result.err == (
+        f"mediactl: error: --prefix {prefix!r} is not a key prefix: use one such as 'team/'"
+        " (no leading '/', no '*', 512 characters at most)\n"
+    )
+    assert keys_in(s3, pipeline.input_bucket) == []
+
+
+def test_a_prefix_without_a_trailing_slash_gets_one(run, pulumi, s3, tmp_path):
+    stack = deploy(pulumi, "prod", key_prefix="media/")
+
+    result = run("upload", media(tmp_path, "talk.mp3"), "--stack", "prod", "--prefix", "team")
+
+    assert result.code == 0, result.err
+    assert keys_in(s3, stack.input_bucket) == ["media/team/talk.mp3"]
+    assert "--prefix 'team' becomes 'team/'" in result.err
+
+
+def test_a_prefix_that_is_not_utf8_is_refused(run, pipeline, s3, tmp_path):
+    result = run("upload", media(tmp_path, "talk.mp3"), "--stack", "dev", "--prefix", os.fsdecode(b"\xe9t\xe9/"))
+
+    assert result.code == 2
+    assert result.err == "mediactl: error: --prefix '\\xe9t\\xe9/' is not valid UTF-8: S3 keys are UTF-8\n"

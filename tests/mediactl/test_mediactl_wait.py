@@ -8,11 +8,22 @@ successive GetTranscriptionJob calls.
 import json
 from datetime import timedelta
 
+import boto3
 import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 
 from function import naming
 from mediactl import jobs
-from mediactl_fakes import moto_job, start_job, uploads_of
+from mediactl_fakes import (
+    UploadFunction,
+    dead_letter_as_the_function_does,
+    moto_job,
+    notify_upload_queue,
+    start_job,
+    upload_messages,
+    uploads_of,
+)
 
 
 def error_lines(result) -> list[str]:
@@ -93,7 +104,10 @@ def test_wait_gives_up_when_no_job_starts(run, pipeline, pauses, talk, tmp_path)
     result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
 
     assert result.code == 1
-    assert "failed: no transcription job started within 300 s" in result.err
+    assert (
+        "failed: no transcription job started within 300 s: see the function's log group and"
+        " `python -m mediactl redrive --stack dev`"
+    ) in result.err
     assert sum(pauses[:-1]) < jobs.START_TIMEOUT <= sum(pauses)
     assert max(pauses) == jobs.POLL.most
 
@@ -108,7 +122,10 @@ def test_ctrl_c_while_waiting_leaves_cleanly(run, pipeline, uploads_start_jobs, 
 
     assert result.code == 130
     [line] = error_lines(result)
-    assert line.startswith("mediactl: error: stopped following; the uploads are in S3 and their jobs go on")
+    assert line == (
+        "mediactl: error: stopped following; the uploads are in S3 and their jobs go on: fetch later with"
+        " `python -m mediactl fetch KEY --stack dev` (talk.mp3)"
+    )
     assert "Traceback" not in result.err
     assert f"s3://{pipeline.input_bucket}/talk.mp3" in result.out
 
@@ -141,4 +158,124 @@ def test_wait_follows_the_job_of_this_upload_not_an_older_one_of_the_same_key(ru
     result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
 
     assert result.code == 0, result.err
+    assert f"talk.mp3: COMPLETED (job {started[0]})" in result.out
+
+
+class EventSourceMapping:
+    """Plays Lambda's poller of the upload queue and the upload function: once `after` seconds of
+    the tool's waits have passed, it receives the queue's messages (S3's own notifications) and
+    starts their jobs (writing what Transcribe would, which the real function cannot here)."""
+
+    def __init__(self, pipeline, after: float):
+        self.pipeline, self.after = pipeline, after
+        self.waited = 0.0
+        self.started: list[str] = []
+        self.backlog_seen: list[int] = []
+
+    def pause(self, seconds: float) -> None:
+        self.waited += seconds
+        attributes = boto3.client("sqs").get_queue_attributes(
+            QueueUrl=self.pipeline.upload_queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        self.backlog_seen.append(int(attributes["ApproximateNumberOfMessages"]))
+        if self.waited < self.after:
+            return
+        for message in upload_messages(self.pipeline):
+            self.started += [start_job(self.pipeline, key, etag) for key, etag in uploads_of(json.loads(message["Body"]))]
+            boto3.client("sqs").delete_message(QueueUrl=self.pipeline.upload_queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def queued(pipeline):
+    notify_upload_queue(pipeline)
+    return pipeline
+
+
+def test_wait_keeps_waiting_while_the_upload_is_in_the_queue_past_the_start_timeout(run, queued, monkeypatch, talk, tmp_path):
+    backlog = EventSourceMapping(queued, after=jobs.START_TIMEOUT + 60)
+    monkeypatch.setattr(jobs, "pause", backlog.pause)
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.err
+    assert backlog.waited >= jobs.START_TIMEOUT + 60
+    assert backlog.backlog_seen[0] == 1
+    assert "talk.mp3: waiting in the upload queue (1 message queued or in progress); a bulk upload's backlog may take hours" in result.err
+    assert f"talk.mp3: COMPLETED (job {backlog.started[0]})" in result.out
+
+
+def test_wait_fails_with_the_reason_when_the_upload_went_to_the_dead_letter_queue(run, queued, monkeypatch, talk, tmp_path):
+    function = UploadFunction(queued, monkeypatch)
+    function.transcribe_refuses("InternalFailure", "Transcribe is unwell")
+    function.days_later(13)
+    waits = []
+
+    def function_runs(seconds):
+        waits.append(seconds)
+        function.poll()
+
+    monkeypatch.setattr(jobs, "pause", function_runs)
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 1
+    assert error_lines(result) == [
+        "mediactl: error: transcription of talk.mp3 failed: its upload went to the dead-letter queue:"
+        " Expired: not started 12 days after the upload: ClientError: An error occurred (InternalFailure) when calling"
+        " the StartTranscriptionJob operation: Transcribe is unwell; once the cause is fixed,"
+        " `python -m mediactl redrive --stack dev` moves it back to the upload queue"
+    ]
+    assert len(waits) == 1
+
+
+def test_an_older_dead_letter_of_the_same_key_does_not_fail_the_wait(run, queued, monkeypatch, s3, talk, tmp_path):
+    s3.put_object(Bucket=queued.input_bucket, Key="talk.mp3", Body=talk.read_bytes())
+    [older] = upload_messages(queued)
+    body = json.loads(older["Body"])
+    body["Records"][0]["eventTime"] = "2020-01-01T00:00:00.000Z"
+    dead_letter_as_the_function_does(queued, {**older, "Body": json.dumps(body)}, "Failed", "an older upload's failure")
+    mapping = EventSourceMapping(queued, after=10)
+    monkeypatch.setattr(jobs, "pause", mapping.pause)
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.err
+    assert f"talk.mp3: COMPLETED (job {mapping.started[0]})" in result.out
+
+
+
+def test_wait_saves_under_out_by_the_key_so_folders_do_not_clash(run, pipeline, uploads_start_jobs, pauses, talk, tmp_path):
+    out = tmp_path / "out"
+
+    result = run("upload", talk, "--stack", "dev", "--prefix", "team/", "--wait", "--out", out)
+
+    assert result.code == 0, result.err
+    assert sorted(str(path.relative_to(out)) for path in out.rglob("*.*")) == [
+        "team/talk.mp3.json", "team/talk.mp3.srt", "team/talk.mp3.txt",
+    ]
+    assert f"saved {out / 'team' / 'talk.mp3.txt'}" in result.out
+
+
+def test_without_permission_to_read_the_queues_the_wait_goes_on_without_them(run, pipeline, monkeypatch, s3, talk, tmp_path):
+    make_api_call = BaseClient._make_api_call
+
+    def deny_queue_attributes(client, operation_name, params):
+        if operation_name == "GetQueueAttributes":
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not for you"}}, operation_name)
+        return make_api_call(client, operation_name, params)
+
+    started = []
+
+    def function_starts_late(seconds):
+        if len(started) < 1 and seconds >= jobs.POLL.first * jobs.POLL.factor:
+            etag = s3.head_object(Bucket=pipeline.input_bucket, Key="talk.mp3")["ETag"].strip('"')
+            started.append(start_job(pipeline, "talk.mp3", etag))
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", deny_queue_attributes)
+    monkeypatch.setattr(jobs, "pause", function_starts_late)
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.err
+    assert result.err.count("cannot read the upload queues (access denied to GetQueueAttributes") == 1
     assert f"talk.mp3: COMPLETED (job {started[0]})" in result.out
