@@ -1,8 +1,9 @@
 """Evaluating the Pulumi program under mocks, and the unit suite's wall time.
 
-The program runs through `tests/program.py`'s `run_program`, the very harness of the program's
-tests. The baseline is an empty Pulumi program run by the same harness, from a directory holding
-an empty `__main__.py` and the same project and stack files.
+The program runs through `tests/program.py`'s `evaluate_program` (`run_program` without its
+cache), the very harness of the program's tests. The baseline is an empty Pulumi program run by
+the same harness, from a directory holding an empty `__main__.py` and the same project and stack
+files.
 """
 
 import re
@@ -42,7 +43,7 @@ from pathlib import Path
 started = time.perf_counter()
 sys.path[:0] = [{tests!r}, {function!r}, {root!r}]
 import program
-program.run_program({stack!r}, root=Path(sys.argv[1]))
+program.evaluate_program({stack!r}, root=Path(sys.argv[1]))
 print(time.perf_counter() - started)
 """
 
@@ -65,7 +66,7 @@ def measure_program(quick: bool) -> list[Row]:
         def warm(root: Path):
             def run() -> float:
                 started = time.perf_counter()
-                program.run_program(STACK, root=root)
+                program.evaluate_program(STACK, root=root)
                 return time.perf_counter() - started
 
             return run
@@ -92,7 +93,7 @@ def measure_program(quick: bool) -> list[Row]:
             baseline=ms(median(warm_samples["baseline"])),
             ratio=ratio(paired_ratio(warm_samples["ours"], warm_samples["baseline"])),
             note=(
-                f"Program evaluation: `run_program('{STACK}')` from tests/program.py (config loaded, "
+                f"Program evaluation: `evaluate_program('{STACK}')` from tests/program.py (config loaded, "
                 "`__main__.py` run under the recording mocks, outputs awaited) vs the same harness on an "
                 f"empty `__main__.py`; warm: {warm_runs} interleaved runs in this process after one "
                 f"unmeasured run; first evaluation: {cold_runs} interleaved fresh interpreters, timed from "

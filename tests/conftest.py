@@ -1,8 +1,11 @@
+import functools
 import json
 import time
 from dataclasses import dataclass, field
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
@@ -17,6 +20,18 @@ from lambda_env import FAKE_CREDENTIALS, REGION, LambdaContext, VirtualClock, fr
 UPLOAD_QUEUE = "uploads"
 DEAD_LETTER_QUEUE = "uploads-dead-letters"
 FUNCTION_TIMEOUT = 60
+
+# Every botocore session parses the service models and endpoint rules anew (about 0.1 s a client),
+# and every `mock_aws` and fresh function import makes a new session: the tests share one loader,
+# whose cache holds the parsed JSON. Nothing in botocore writes to what it loads.
+_SHARED_LOADER = functools.cache(botocore.loaders.create_loader)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_service_models():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", _SHARED_LOADER)
+        yield
 
 
 @pytest.fixture

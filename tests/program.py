@@ -6,6 +6,7 @@ No Pulumi CLI reads Pulumi.yaml and Pulumi.<stack>.yaml here, so `stack_config` 
 the project's declared defaults, then the stack file's values, as the strings the CLI hands over.
 """
 
+import copy
 import hashlib
 import io
 import json
@@ -164,7 +165,21 @@ class Program:
         return found
 
 
+_EVALUATED: dict[tuple, Program] = {}
+
+
 def run_program(stack: str, overrides: dict | None = None, root: Path = ROOT) -> Program:
+    """What `<root>/__main__.py` declares for a stack. The sources do not change during a test
+    run, so the program is evaluated once per stack, root and resulting config (a few tenths of a
+    second each under pytest); every caller gets its own deep copy, so no test sees another's
+    changes. A program that fails is evaluated again each time, to raise afresh."""
+    key = (stack, str(root), tuple(sorted(stack_config(stack, overrides, root).items())))
+    if key not in _EVALUATED:
+        _EVALUATED[key] = evaluate_program(stack, overrides, root)
+    return copy.deepcopy(_EVALUATED[key])
+
+
+def evaluate_program(stack: str, overrides: dict | None = None, root: Path = ROOT) -> Program:
     """Evaluate `<root>/__main__.py` for a stack and return what it declared."""
     config = stack_config(stack, overrides, root)
     region = config.get("aws:region", "us-east-1")

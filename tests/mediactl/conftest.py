@@ -6,7 +6,6 @@ prints the outputs of the stacks a test declares. Moto cannot run Lambda code, s
 (the tool's own `invoke`, and S3's notification of an upload) reach a Python stand-in instead.
 """
 
-import functools
 import os
 import stat
 import sys
@@ -14,8 +13,6 @@ import urllib.request
 from dataclasses import dataclass
 
 import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 from moto.awslambda.models import LambdaFunction
 from moto.server import ThreadedMotoServer
@@ -24,18 +21,6 @@ from mediactl import jobs, redrive
 from mediactl.cli import main
 from mediactl_fakes import FAKE_PULUMI, REGION, FunctionStandIn, Pipeline, PulumiStandIn, deploy, start_job, uploads_of
 from sqs_move_tasks import MessageMoveTasks, UnsupportedMoveTasks
-
-
-# Every boto3 session parses botocore's service models anew (~0.1 s a client); these tests make
-# hundreds of short sessions, so they share one loader and its cache.
-_SHARED_LOADER = functools.cache(botocore.loaders.create_loader)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def shared_service_models():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.session, "create_loader", _SHARED_LOADER)
-        yield
 
 
 @pytest.fixture(scope="session")
