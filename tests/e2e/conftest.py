@@ -20,8 +20,12 @@ _venv_build = ministack.start_venv_build()
 
 
 def pytest_collection_modifyitems(items):
-    """The end-to-end tests run last, when the environment built in the background is ready."""
+    """The end-to-end tests run last, when the environment built in the background is ready, and
+    all in one process (pytest-xdist's loadgroup), which starts the one emulator they share."""
     items.sort(key=lambda item: Path(item.fspath).is_relative_to(E2E_DIR))
+    for item in items:
+        if Path(item.fspath).is_relative_to(E2E_DIR):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = Path(__file__).with_name("requirements.txt")
 VENV = ROOT / ".e2e-venv"
 STAMP = VENV / "built-from.txt"
+LOCK = VENV.with_name(f"{VENV.name}.lock")
 START_TIMEOUT = 30
 ACCOUNT_ID = "123456789012"
 
@@ -49,7 +50,7 @@ def start_venv_build() -> subprocess.Popen | None:
     if venv_is_current():
         return None
     building = VENV.with_name(f"{VENV.name}.building-{os.getpid()}")
-    script = " && ".join(
+    build = " && ".join(
         [
             f"{sys.executable} -m venv --without-pip {building}",
             f"{sys.executable} -m pip --python {venv_python(building)} install -q --disable-pip-version-check"
@@ -59,8 +60,11 @@ def start_venv_build() -> subprocess.Popen | None:
             f"mv {building} {VENV}",
         ]
     )
+    # Test processes running side by side (pytest-xdist workers) each start this: the lock lets
+    # one build, and the others find the environment current once they hold it.
+    script = f'[ "$(cat {STAMP} 2>/dev/null)" = "{_fingerprint()}" ] || {{ {build}; }}'
     return subprocess.Popen(
-        ["/bin/sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ["flock", str(LOCK), "/bin/sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
 
 

@@ -17,7 +17,7 @@ import pytest
 from moto.awslambda.models import LambdaFunction
 from moto.server import ThreadedMotoServer
 
-from mediactl import jobs, redrive
+from mediactl import cli, jobs, redrive, status
 from mediactl.cli import main
 from mediactl_fakes import FAKE_PULUMI, REGION, FunctionStandIn, Pipeline, PulumiStandIn, deploy, start_job, uploads_of
 from sqs_move_tasks import MessageMoveTasks, UnsupportedMoveTasks
@@ -44,8 +44,11 @@ def aws(moto_url, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    # Wide enough that table rows stay on one line each.
+    # Wide enough that table rows stay on one line each. The consoles read COLUMNS when mediactl
+    # is imported, which may be before this fixture runs (in a pytest-xdist worker, say).
     monkeypatch.setenv("COLUMNS", "300")
+    for console in (cli.out, cli.err, status.out):
+        monkeypatch.setattr(console, "width", 300)
     urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")).close()
     monkeypatch.setattr(redrive, "RECEIVE_WAIT", 0)
 
