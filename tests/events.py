@@ -1,7 +1,11 @@
-"""S3 notification events shaped like the ones S3 sends to Lambda."""
+"""S3 notification events, made from the example AWS publishes of what S3 sends."""
 
+import copy
+import json
 import urllib.parse
+from pathlib import Path
 
+_AWS_PUT_EVENT = json.loads((Path(__file__).parent / "samples" / "awsdocs-s3.put-event.json").read_text())
 MEDIA_BUCKET = "media-in"
 TRANSCRIPT_BUCKET = "transcripts-out"
 
@@ -17,27 +21,20 @@ def s3_record(
     version_id: str | None = None,
     keep_slashes: bool = False,
 ) -> dict:
-    """One record, its key URL-encoded the way S3 does (spaces as '+', the rest %-escaped)."""
-    obj = {"key": urllib.parse.quote_plus(key, safe="/" if keep_slashes else ""), "size": size}
+    """One record: AWS's own `ObjectCreated:Put` example (tests/samples/), with this upload's
+    bucket, key, size and identity put in, the key URL-encoded the way S3 does (spaces as '+', the
+    rest %-escaped). An identity given as None is left out."""
+    (record,) = copy.deepcopy(_AWS_PUT_EVENT["Records"])
+    record["eventName"] = event_name
+    record["s3"]["bucket"].update(name=bucket, arn=f"arn:aws:s3:::{bucket}")
+    obj = record["s3"]["object"]
+    obj.update(key=urllib.parse.quote_plus(key, safe="/" if keep_slashes else ""), size=size)
     for name, value in (("eTag", etag), ("versionId", version_id), ("sequencer", sequencer)):
-        if value is not None:
+        if value is None:
+            obj.pop(name, None)
+        else:
             obj[name] = value
-    return {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": "us-east-1",
-        "eventTime": "2026-11-24T09:00:00.000Z",
-        "eventName": event_name,
-        "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
-        "requestParameters": {"sourceIPAddress": "203.0.113.9"},
-        "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD"},
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "configurationId": "upload-notification",
-            "bucket": {"name": bucket, "ownerIdentity": {"principalId": "A3NL1KOZZKExample"}, "arn": f"arn:aws:s3:::{bucket}"},
-            "object": obj,
-        },
-    }
+    return record
 
 
 def s3_event(*records: dict) -> dict:

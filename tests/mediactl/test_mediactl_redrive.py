@@ -11,7 +11,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from mediactl_fakes import REGION, FunctionFailed, deploy, queue_bodies
 
 EMPTY_DLQ = "dead-letter queue: empty\n"
-SAMPLES = Path(__file__).parent / "samples"
+SAMPLES = Path(__file__).parents[1] / "samples"
 
 
 @pytest.fixture
