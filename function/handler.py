@@ -40,7 +40,9 @@ REDACT_PII = ("off", "redacted", "redacted_and_unredacted")
 
 # Every StartTranscriptionJob attempt goes through the function's own pacing and backoff, so
 # botocore makes one attempt only; short timeouts keep a hung call from eating the invocation.
-TRANSCRIBE_CALLS = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=15)
+TRANSCRIBE_CALLS = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=5)
+# Handing messages back and dead-lettering them happen in the invocation's last seconds.
+SQS_CALLS = Config(retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=2, read_timeout=3)
 
 # What tells the function "not now" (back-pressure) rather than "never": throttling (botocore's
 # own list of throttling codes, for Transcribe LimitExceededException and ThrottlingException),
@@ -53,9 +55,10 @@ UNAVAILABLE = {"InternalFailureException", "ServiceUnavailable", "ServiceUnavail
 # Waits between attempts while Transcribe pushes back, in seconds.
 THROTTLE_WAIT = (0.5, 8.0)
 QUEUE_FULL_WAIT = (2.0, 10.0)
-# Stop starting jobs this long before the invocation's time is up (at most a third of it), so the
-# answer to Lambda and the visibility changes always get out.
-SAFETY_MARGIN = 10.0
+# Stop starting jobs this long before the invocation's time is up (at most a third of it): room
+# for a call started just before (8 s at most, with the timeouts above) and then the visibility
+# changes (5 s each attempt), so that the answer to Lambda gets out.
+SAFETY_MARGIN = 15.0
 # The budget when there is no Lambda context (a local call).
 DEFAULT_BUDGET = 30.0
 # Visibility backoff of a message handed back without any progress in its invocation: 1 minute,
@@ -201,7 +204,7 @@ def s3():
 @functools.cache
 def sqs():
     """The SQS client, made on first use: only messages handed back or dead-lettered need it."""
-    return boto3.client("sqs", config=RETRIES)
+    return boto3.client("sqs", config=SQS_CALLS)
 
 
 class BadRecord(ValueError):
@@ -466,7 +469,7 @@ def start_upload(upload: Upload, settings: Settings, transcribe, s3_client) -> s
             _log("already started (repeated delivery)", upload.key, job_name, outcome="duplicate")
             return "duplicate"
         reason = error.response.get("Error", {}).get("Message", code)
-        if code == "BadRequestException" and not is_access_problem(reason):
+        if code == "BadRequestException" and is_about_the_media(reason):
             write_error(s3_client(), settings, upload, job_name, reason)
             _log("rejected: " + reason, upload.key, job_name, outcome="rejected", level=logging.WARNING)
             return "rejected"
@@ -475,14 +478,18 @@ def start_upload(upload: Upload, settings: Settings, transcribe, s3_client) -> s
     return "started"
 
 
-# Transcribe also answers BadRequestException when it cannot read the media or use the data-access
-# role (e.g. just after a deploy, before IAM has settled): the upload is fine, so it must be retried
-# and finally kept, not written off with an error note.
+# Transcribe answers BadRequestException for media it cannot take (format, sample rate, length),
+# but also when it cannot read the media or use the data-access role (just after a deploy, before
+# IAM has settled) or cannot find a vocabulary (during an update that replaces it). Only the first
+# is the upload's fault and gets an error note; the others are retried, and kept in the
+# dead-letter queue if they persist.
+_MEDIA_WORDS = ("media", "sample rate", "audio", "format", "duration", "too long", "too short", "file size")
 _ACCESS_WORDS = ("access", "permission", "denied", "authoriz", "role", "assume")
 
 
-def is_access_problem(message: str) -> bool:
-    return any(word in message.lower() for word in _ACCESS_WORDS)
+def is_about_the_media(message: str) -> bool:
+    text = message.lower()
+    return any(word in text for word in _MEDIA_WORDS) and not any(word in text for word in _ACCESS_WORDS)
 
 
 def upload_of(record) -> Upload | None:

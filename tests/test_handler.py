@@ -198,9 +198,10 @@ def bad_request(message: str):
     return TranscribeError("BadRequestException", message)
 
 
-ACCESS_REFUSALS = [
+REFUSALS_NOT_ABOUT_THE_MEDIA = [
     "The S3 URI that you provided can't be accessed. Make sure that you have read permission and try your request again.",
     "Amazon Transcribe can't assume the data access role. Check the role and try again.",
+    "The requested vocabulary couldn't be found. Check the vocabulary name and try your request again.",
 ]
 
 
@@ -257,7 +258,8 @@ def test_back_pressure_that_outlasts_the_invocation_hands_every_message_back_wit
     failed = pipeline.deliver(*events, seconds=40)
 
     assert len(failed) == 3, "every unstarted message is reported"
-    assert pipeline.clock.monotonic() - started <= 40 - 10, "it stops a safety margin before its time is up"
+    margin = pipeline.handler.SAFETY_MARGIN
+    assert pipeline.clock.monotonic() - started <= 40 - margin, "it stops a safety margin before its time is up"
     assert changes == [60, 60, 60], "nothing started: a minute's backoff on the first receive"
     assert pipeline.dead_letters() == [] and pipeline.queued() == 3
     throttle["on"] = False
@@ -333,8 +335,8 @@ def test_the_real_s3_put_event_from_aws_starts_a_job(pipeline):
     assert only_job(pipeline)["Media"]["MediaFileUri"] == f"s3://{event['Records'][0]['s3']['bucket']['name']}/talk.mp3"
 
 
-@pytest.mark.parametrize("message", ACCESS_REFUSALS)
-def test_a_refusal_for_lack_of_access_is_retried_then_dead_lettered_never_written_off(pipeline, monkeypatch, message):
+@pytest.mark.parametrize("message", REFUSALS_NOT_ABOUT_THE_MEDIA, ids=["media-unreadable", "role", "vocabulary"])
+def test_a_refusal_that_is_not_about_the_media_is_retried_then_dead_lettered_never_written_off(pipeline, monkeypatch, message):
     make_transcribe_fail(monkeypatch, lambda name, n: bad_request(message))
     changes = visibility_changes(pipeline)
     pipeline.send(s3_event(s3_record("talk.mp3")))
