@@ -297,11 +297,6 @@ def failure_time(completion_time, event_time: str) -> str:
     return utc_seconds(moment)
 
 
-def points_to(uri: str, bucket: str, key: str) -> bool:
-    """Whether a TranscriptFileUri (path-style or virtual-hosted https, or s3://) names bucket/key."""
-    return naming.s3_location(uri) == (bucket, key)
-
-
 # The notification ---------------------------------------------------------------------------
 
 

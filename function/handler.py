@@ -35,8 +35,6 @@ logger.setLevel(logging.INFO)
 
 DEFAULT_LANGUAGE = "en-US"
 DEFAULT_START_RATE = 10.0
-VOCABULARY_FILTER_METHODS = ("mask", "remove", "tag")
-REDACT_PII = ("off", "redacted", "redacted_and_unredacted")
 
 # Every StartTranscriptionJob attempt goes through the function's own pacing and backoff, so
 # botocore makes one attempt only; short timeouts keep a hung call from eating the invocation.
@@ -127,9 +125,9 @@ class Settings:
             )
         if self.start_rate <= 0:
             raise ValueError(f"START_RATE is {self.start_rate:g}: it must be more than 0 jobs per second")
-        if self.vocabulary_filter_method not in VOCABULARY_FILTER_METHODS:
+        if self.vocabulary_filter_method not in naming.VOCABULARY_FILTER_METHODS:
             raise ValueError(f"VOCABULARY_FILTER_METHOD is {self.vocabulary_filter_method!r}: allowed are mask, remove and tag")
-        if self.redact_pii not in REDACT_PII:
+        if self.redact_pii not in naming.REDACT_PII:
             raise ValueError(f"REDACT_PII is {self.redact_pii!r}: allowed are off, redacted and redacted_and_unredacted")
 
 

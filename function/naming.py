@@ -12,6 +12,9 @@ import urllib.parse
 
 SUPPORTED_FORMATS = ("mp3", "mp4", "wav", "flac", "ogg", "amr", "webm", "m4a")
 SUBTITLE_FORMATS = ("srt", "vtt")
+# Transcribe's options as the settings and the function's environment name them.
+VOCABULARY_FILTER_METHODS = ("mask", "remove", "tag")
+REDACT_PII = ("off", "redacted", "redacted_and_unredacted")
 MIN_SPEAKERS, MAX_SPEAKERS = 2, 30
 DEFAULT_OUTPUT_PREFIX = "transcripts/"
 # With redacted and unredacted transcripts, jobs write under this prefix (before outputPrefix), so

@@ -49,8 +49,6 @@ _TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
 # Portuguese and Brazilian Portuguese. botocore's model does not list them. Redaction does not
 # work with language identification.
 REDACTION_LANGUAGES = ("en-US", "es-US", "fr-FR", "fr-CA", "de-DE", "de-CH", "it-IT", "pt-PT", "pt-BR")
-REDACT_PII = ("off", "redacted", "redacted_and_unredacted")
-VOCABULARY_FILTER_METHODS = ("mask", "remove", "tag")
 # With language identification, LanguageIdSettings takes two to five languages.
 LANGUAGE_ID_SETTINGS_MAX = 5
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -406,7 +404,7 @@ def _table_phrases(s: Settings) -> list[tuple[int, str]]:
 
 
 def _check_vocabulary_filter(s: Settings) -> None:
-    if s.vocabulary_filter_method not in VOCABULARY_FILTER_METHODS:
+    if s.vocabulary_filter_method not in naming.VOCABULARY_FILTER_METHODS:
         raise SettingsError(f"vocabularyFilterMethod is {s.vocabulary_filter_method!r}: use 'mask', 'remove' or 'tag'")
     for word in s.vocabulary_filter_words:
         for language in s.vocabulary_languages:
@@ -418,7 +416,7 @@ def _check_vocabulary_filter(s: Settings) -> None:
 
 
 def _check_redaction(s: Settings) -> None:
-    if s.redact_pii not in REDACT_PII:
+    if s.redact_pii not in naming.REDACT_PII:
         raise SettingsError(f"redactPii is {s.redact_pii!r}: use 'off', 'redacted' or 'redacted_and_unredacted'")
     if s.redact_pii == "off":
         if s.pii_entity_types:
@@ -442,6 +440,8 @@ def _check_redaction(s: Settings) -> None:
         )
     if unknown := [t for t in s.pii_entity_types if t not in pii_entity_types()]:
         raise SettingsError(f"piiEntityTypes has {unknown}: use types Transcribe knows, such as NAME, SSN, EMAIL, or ALL")
+
+
 def _check_alarms(s: Settings) -> None:
     if s.alarm_email and not _EMAIL.fullmatch(s.alarm_email):
         raise SettingsError(f"alarmEmail is {s.alarm_email!r}: give one email address, or leave it empty")
@@ -462,6 +462,5 @@ def _check_alarms(s: Settings) -> None:
 
 _CHECKS = (
     _check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_start_pace, _check_function,
-    _check_data, _check_tags, _check_vocabulary, _check_vocabulary_filter, _check_redaction,
-    _check_data, _check_tags, _check_alarms,
+    _check_data, _check_tags, _check_vocabulary, _check_vocabulary_filter, _check_redaction, _check_alarms,
 )  # fmt: skip

@@ -9,8 +9,8 @@ import pulumi_aws as aws
 
 from function import naming
 from infra.access import document
+from infra.failures import FOURTEEN_DAYS
 
-FOURTEEN_DAYS = 14 * 24 * 3600
 # Lambda's advice for a queue that feeds a function: a visibility timeout of six times the
 # function's timeout, so a batch being retried is not handed out twice.
 VISIBILITY_TIMEOUTS_PER_FUNCTION_TIMEOUT = 6

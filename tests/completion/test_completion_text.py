@@ -134,30 +134,6 @@ def test_long_subjects_are_cut_under_sns_s_limit(completion):
     assert len(line) < 100 and line.endswith("...") and line.isascii()
 
 
-@pytest.mark.parametrize(
-    "uri",
-    [
-        "https://s3.us-east-1.amazonaws.com/transcripts-out/transcripts/a%20b.mp3.json",
-        "https://transcripts-out.s3.us-east-1.amazonaws.com/transcripts/a b.mp3.json",
-        "s3://transcripts-out/transcripts/a b.mp3.json",
-    ],
-)
-def test_transcript_uris_in_each_s3_style_are_recognised(completion, uri):
-    assert completion.points_to(uri, "transcripts-out", "transcripts/a b.mp3.json")
-
-
-@pytest.mark.parametrize(
-    "uri",
-    [
-        "https://s3.us-east-1.amazonaws.com/transcripts-out/transcripts/other.mp3.json",
-        "https://s3.us-east-1.amazonaws.com/other-bucket/transcripts/a b.mp3.json",
-        "https://s3.us-east-1.amazonaws.com/aws-transcribe-us-east-1-prod/123456789012/job/asrOutput.json",
-    ],
-)
-def test_transcript_uris_elsewhere_are_not(completion, uri):
-    assert not completion.points_to(uri, "transcripts-out", "transcripts/a b.mp3.json")
-
-
 def test_the_failure_time_is_transcribe_s_completion_time_in_utc(completion):
     completed = datetime(2026, 11, 24, 10, 4, 31, 900000, tzinfo=timezone(timedelta(hours=1)))
     assert completion.failure_time(completed, "2026-11-24T09:05:00Z") == "2026-11-24T09:04:31+00:00"
