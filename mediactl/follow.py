@@ -45,7 +45,10 @@ def follow_upload(clients, target: Target, uploaded: Uploaded, out_dir: Path, on
         outcome.failure = f"the job completed but its transcript is not at {transcript_uri}"
         return outcome
     outcome.files.append(transcript)
-    outcome.text = readable.transcript_text(read_transcript(transcript.read_bytes(), transcript_uri).get("results") or {})
+    results = read_transcript(transcript.read_bytes(), transcript_uri).get("results") or {}
+    # The job's language decides how words are joined (ja-JP, zh-CN... without spaces); the output
+    # names it only when Transcribe identified it.
+    outcome.text = readable.transcript_text(results, job.get("LanguageCode"))
     for uri in job.get("Subtitles", {}).get("SubtitleFileUris", []):
         subtitle_bucket, subtitle_key = s3_location(uri)
         if path := download(clients.s3, subtitle_bucket, subtitle_key, local_path(out_dir, subtitle_key, target.output_prefix)):

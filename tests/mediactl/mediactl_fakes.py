@@ -177,17 +177,17 @@ def deploy(
     )
 
 
-def transcript_document(text: str) -> dict:
+def transcript_document(text: str, items: list[dict] | None = None) -> dict:
     """The shape of a Transcribe JSON transcript, trimmed."""
     return {
         "jobName": "job",
         "accountId": DEFAULT_ACCOUNT_ID,
         "status": "COMPLETED",
-        "results": {"transcripts": [{"transcript": text}], "items": []},
+        "results": {"transcripts": [{"transcript": text}], "items": items or []},
     }
 
 
-def start_job(pipeline: Pipeline, key: str, upload_id: str, subtitle_formats=("srt",)) -> str:
+def start_job(pipeline: Pipeline, key: str, upload_id: str, subtitle_formats=("srt",), language="en-US", document=None) -> str:
     """Start the job of an upload as the pipeline's function would, and write the files that
     Transcribe would write once it completes (moto writes none)."""
     name = naming.job_name(pipeline.job_name_prefix, pipeline.input_bucket, key, upload_id)
@@ -196,7 +196,7 @@ def start_job(pipeline: Pipeline, key: str, upload_id: str, subtitle_formats=("s
         "TranscriptionJobName": name,
         "Media": {"MediaFileUri": f"s3://{pipeline.input_bucket}/{key}"},
         "MediaFormat": naming.media_format(key),
-        "LanguageCode": "en-US",
+        "LanguageCode": language,
         "OutputBucketName": pipeline.output_bucket,
         "OutputKey": naming.transcript_key(output_prefix, key),
     }
@@ -207,7 +207,7 @@ def start_job(pipeline: Pipeline, key: str, upload_id: str, subtitle_formats=("s
     s3.put_object(
         Bucket=pipeline.output_bucket,
         Key=naming.transcript_key(output_prefix, key),
-        Body=json.dumps(transcript_document(f"hello from {key}")).encode(),
+        Body=json.dumps(document or transcript_document(f"hello from {key}")).encode(),
     )
     for fmt in subtitle_formats:
         s3.put_object(

@@ -21,6 +21,7 @@ from mediactl_fakes import (
     moto_job,
     notify_upload_queue,
     start_job,
+    transcript_document,
     upload_messages,
     uploads_of,
 )
@@ -279,3 +280,19 @@ def test_without_permission_to_read_the_queues_the_wait_goes_on_without_them(run
     assert result.code == 0, result.err
     assert result.err.count("cannot read the upload queues (access denied to GetQueueAttributes") == 1
     assert f"talk.mp3: COMPLETED (job {started[0]})" in result.out
+
+
+def test_wait_joins_the_words_the_way_the_job_s_language_writes_them(run, pipeline, functions, uploads_start_jobs, pauses, talk, tmp_path):
+    """A ja-JP job's output does not name its language (only identified ones do): the job does."""
+    words = [("今日", "pronunciation"), ("は", "pronunciation"), ("。", "punctuation")]
+    items = [{"type": kind, "alternatives": [{"content": word, "confidence": "1.0"}]} for word, kind in words]
+    document = transcript_document("今日は。", items)
+    functions.behaviour = lambda name, event: [
+        uploads_start_jobs.append(start_job(pipeline, key, etag, (), language="ja-JP", document=document))
+        for key, etag in uploads_of(event)
+    ]
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.err
+    assert (tmp_path / "out" / "talk.mp3.txt").read_text(encoding="utf-8") == "今日は。\n"
