@@ -2,9 +2,9 @@
 alarm fires or a failure or dead-letter queue holds messages).
 
 The queues are counted by SQS; the kinds of message in the failure and dead-letter queues come
-from a look at up to PEEK_LIMIT messages of each, made visible again at once (nothing is deleted);
-the backlog's oldest age is CloudWatch's (SQS has no API for it); the jobs are the stack's, by
-status; the alarms are those in ALARM that tell the stack's alarm topic.
+from a look at up to 100 messages of each (`dead_letters.look_at`), made visible again at once
+(nothing is deleted); the backlog's oldest age is CloudWatch's (SQS has no API for it); the jobs
+are the stack's, by status; the alarms are those in ALARM that tell the stack's alarm topic.
 """
 
 import argparse
@@ -21,12 +21,10 @@ from rich.text import Text
 from mediactl import jobs, stack
 from mediactl.aws import Clients
 from mediactl.errors import EXIT_FAILURE, ToolError
-from mediactl.redrive import failure_record, make_visible, undelivered_event
+from mediactl.dead_letters import look_at
+from mediactl.redrive import failure_record, undelivered_event
 
 NEEDED = ("uploadQueueUrl", "deadLetterQueueUrl", "failureQueueUrl", "alarmTopicArn", "dashboardUrl")
-PEEK_LIMIT = 100
-# Long enough to look at one batch after another without seeing the first again.
-PEEK_VISIBILITY = 30
 JOB_STATUSES = ("QUEUED", "IN_PROGRESS", "COMPLETED", "FAILED")
 # SQS sends its metrics every minute; look a little further back for the latest one.
 AGE_LOOKBACK = timedelta(minutes=15)
@@ -93,24 +91,8 @@ def queue_health(sqs, url: str, kind_of=None) -> QueueHealth:
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
     health = QueueHealth(waiting=int(attributes[names[0]]), in_flight=int(attributes[names[1]]))
     if kind_of is not None and health.waiting:
-        health.kinds = Counter(map(kind_of, peek(sqs, url)))
+        health.kinds = Counter(map(kind_of, look_at(sqs, url)))
     return health
-
-
-def peek(sqs, url: str) -> list[dict]:
-    """Up to PEEK_LIMIT messages of the queue, then visible again at once."""
-    seen: list[dict] = []
-    try:
-        while len(seen) < PEEK_LIMIT:
-            batch = sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=PEEK_VISIBILITY, MessageAttributeNames=["All"]
-            ).get("Messages", [])
-            if not batch:
-                break
-            seen += batch
-    finally:
-        make_visible(sqs, url, [message["ReceiptHandle"] for message in seen])
-    return seen
 
 
 def dead_letter_kind(message: dict) -> str:
