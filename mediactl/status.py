@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
@@ -23,14 +23,13 @@ from mediactl.aws import Clients
 from mediactl.errors import EXIT_FAILURE, ToolError
 from mediactl.dead_letters import look_at
 from mediactl.redrive import failure_record, undelivered_event
+from mediactl.terminal import out
 
 NEEDED = ("uploadQueueUrl", "deadLetterQueueUrl", "failureQueueUrl", "alarmTopicArn", "dashboardUrl")
 JOB_STATUSES = ("QUEUED", "IN_PROGRESS", "COMPLETED", "FAILED")
 # SQS sends its metrics every minute; look a little further back for the latest one.
 AGE_LOOKBACK = timedelta(minutes=15)
 DEFAULT_WATCH_SECONDS = 10
-
-out = Console(highlight=False)
 
 
 @dataclass

@@ -17,7 +17,7 @@ import pytest
 from moto.awslambda.models import LambdaFunction
 from moto.server import ThreadedMotoServer
 
-from mediactl import cli, jobs, redrive, status
+from mediactl import jobs, redrive, terminal
 from mediactl.cli import main
 from mediactl_fakes import FAKE_PULUMI, REGION, FunctionStandIn, Pipeline, PulumiStandIn, deploy, start_job, uploads_of
 from sqs_move_tasks import MessageMoveTasks, UnsupportedMoveTasks
@@ -47,7 +47,7 @@ def aws(moto_url, monkeypatch, tmp_path):
     # Wide enough that table rows stay on one line each. The consoles read COLUMNS when mediactl
     # is imported, which may be before this fixture runs (in a pytest-xdist worker, say).
     monkeypatch.setenv("COLUMNS", "300")
-    for console in (cli.out, cli.err, status.out):
+    for console in (terminal.out, terminal.err):
         monkeypatch.setattr(console, "width", 300)
     urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")).close()
     monkeypatch.setattr(redrive, "RECEIVE_WAIT", 0)

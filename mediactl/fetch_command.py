@@ -1,0 +1,45 @@
+"""`fetch`: download the transcript of a media key, in one of its formats."""
+
+from pathlib import Path
+
+from mediactl import stack, transcripts
+from mediactl.aws import Clients
+from mediactl.errors import BadInput
+from mediactl.stack import Target
+
+
+def run(args) -> int:
+    if args.stack:
+        target = stack.stack_target(args.stack, ("outputBucket", "outputPrefix"), "name the transcripts bucket with --bucket")
+    else:
+        target = Target(output_bucket=args.bucket)
+    clients = Clients(target.region)
+    if args.unredacted:
+        if args.format != "json":
+            raise BadInput("--unredacted fetches the unredacted JSON transcript: leave out --format, or --unredacted")
+        path, source = transcripts.fetch_unredacted(clients.s3, target, args.media_key, Path(args.out))
+    else:
+        path, source = transcripts.fetch(clients.s3, target, args.media_key, args.format, Path(args.out))
+    print(f"saved {path} (from {source})")
+    return 0
+
+
+def add_parser(commands) -> None:
+    fetch = commands.add_parser(
+        "fetch",
+        help="download the transcript of a media key",
+        description="Download the transcript of MEDIA_KEY (the key of the media in the input bucket, e.g. team/talk.mp3)"
+        " from <output prefix><MEDIA_KEY>.<format> in the output bucket. txt is made from the JSON transcript"
+        " when the bucket has none. When no transcript could be made, tells why (from the .error.json note).",
+    )
+    fetch.add_argument("media_key", metavar="MEDIA_KEY", help="S3 key of the uploaded media, e.g. talk.mp3")
+    where = fetch.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stack", metavar="NAME", help="fetch from this Pulumi stack's output bucket")
+    where.add_argument("--bucket", metavar="NAME", help="fetch from this transcripts bucket (output prefix 'transcripts/')")
+    fetch.add_argument("--format", choices=transcripts.FORMATS, default="json", help="which file (default: json)")
+    fetch.add_argument("--out", default=".", metavar="DIR", help="where to save it (default: .)")
+    fetch.add_argument(
+        "--unredacted", action="store_true",
+        help="the unredacted JSON transcript, kept with redactPii 'redacted_and_unredacted' (if you may read it)",
+    )
+    fetch.set_defaults(run=run)

@@ -1,0 +1,116 @@
+"""`upload`: check media files, upload them, and with --wait follow each to its transcript."""
+
+import argparse
+from pathlib import Path
+
+from rich.text import Text
+
+from function import naming
+from mediactl import stack, uploads
+from mediactl.aws import Clients
+from mediactl.errors import EXIT_FAILURE, BadInput, Interrupted
+from mediactl.follow import follow_upload
+from mediactl.stack import Target
+from mediactl.terminal import err, note, out, report_error
+
+UPLOAD_HELP = """\
+Check every file first (it exists, is not empty, is mp3, mp4, wav, flac, ogg, amr, webm or m4a in
+any case, and is under 2 GB), then upload them with a progress bar each and tell where each
+transcript will appear.
+
+The S3 key of a file is <key prefix><--prefix><file name>, with the extension in lower case
+(Talk.Mp3 -> Talk.mp3) so that the bucket notification sees it. The key prefix is the stack's
+keyPrefix output ("" with --bucket). The transcript of key K lands in the output bucket at
+<output prefix>K.json (output prefix "transcripts/" by default), e.g. transcripts/Talk.mp3.json.
+
+examples:
+  python -m mediactl upload talk.mp3 --stack dev
+  python -m mediactl upload a.wav b.MP4 --stack dev --prefix team/ --wait --out transcripts/
+"""
+
+
+UPLOAD_INSTEAD = "name the bucket with --bucket"
+
+
+def run(args) -> int:
+    prefix = uploads.checked_prefix(args.prefix)
+    if prefix != args.prefix:
+        note(f"--prefix {args.prefix!r} becomes {prefix!r}: a prefix is a folder, so the file names go under it")
+    target = upload_target(args)
+    files = uploads.checked_files(args.paths, target.key_prefix, prefix)
+    clients = Clients(target.region)
+    uploads.check_bucket(clients.s3, target.input_bucket)
+    done = uploads.upload_files(clients.s3, files, target.input_bucket, err)
+    for uploaded in done:
+        print(f"uploaded {uploaded.media.path} -> {uploaded.uri}")
+        print(f"  transcript: {transcript_location(target, uploaded.media.key)}")
+    if not args.wait:
+        return 0
+    try:
+        return follow_uploads(clients, target, done, Path(args.out or "."))
+    except KeyboardInterrupt:
+        keys = " ".join(uploaded.media.key for uploaded in done)
+        raise Interrupted(
+            f"stopped following; the uploads are in S3 and their jobs go on: fetch later with {fetch_command(target)} ({keys})"
+        ) from None
+
+
+def fetch_command(target: Target) -> str:
+    if target.stack:
+        return target.command("fetch KEY")
+    return f"`python -m mediactl fetch KEY --bucket {target.output_bucket or 'OUTPUT_BUCKET'}`"
+
+
+def upload_target(args) -> Target:
+    if args.out is not None and not args.wait:
+        raise BadInput("--out says where --wait saves the transcripts: add --wait, or use `fetch` later")
+    if args.stack and (args.output_bucket or args.job_prefix):
+        raise BadInput("--output-bucket and --job-prefix go with --bucket; --stack knows both")
+    if args.stack:
+        needed = ("inputBucket", "outputBucket", "keyPrefix", "outputPrefix")
+        return stack.stack_target(args.stack, needed + (("jobNamePrefix",) if args.wait else ()), UPLOAD_INSTEAD)
+    return Target(input_bucket=args.bucket, output_bucket=args.output_bucket, job_name_prefix=args.job_prefix)
+
+
+def transcript_location(target: Target, media_key: str) -> str:
+    key = naming.transcript_key(target.output_prefix, media_key)
+    return f"s3://{target.output_bucket}/{key}" if target.output_bucket else f"{key} in the output bucket"
+
+
+def follow_uploads(clients, target: Target, done: list, out_dir: Path) -> int:
+    failures = 0
+    for uploaded in done:
+        key = uploaded.media.key
+        with err.status(Text(f"{key}: looking for its transcription job")) as spinner:
+            outcome = follow_upload(
+                clients, target, uploaded, out_dir, lambda status: spinner.update(Text(f"{key}: {status}")), note
+            )
+        if outcome.failure:
+            failures += 1
+            report_error(f"transcription of {key} failed: {outcome.failure}")
+            continue
+        print(f"{key}: COMPLETED (job {outcome.job_name})")
+        for path in outcome.files:
+            print(f"  saved {path}")
+        out.rule(key)
+        print(outcome.text)
+    return EXIT_FAILURE if failures else 0
+
+
+def add_parser(commands) -> None:
+    upload = commands.add_parser(
+        "upload",
+        help="check and upload media files, optionally wait for their transcripts",
+        description=UPLOAD_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    upload.add_argument("paths", nargs="+", metavar="PATH", help="media files to upload")
+    where = upload.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stack", metavar="NAME", help="upload to this Pulumi stack's input bucket")
+    where.add_argument("--bucket", metavar="NAME", help="upload to this bucket (key prefix '', output prefix 'transcripts/')")
+    upload.add_argument("--prefix", default="", metavar="P", help="put between the key prefix and the file name, e.g. 'team/'")
+    upload.add_argument("--wait", action="store_true", help="follow each transcription job to its end and download the transcript")
+    upload.add_argument("--out", metavar="DIR", help="where --wait saves the transcript files (default: .)")
+    upload.add_argument("--output-bucket", metavar="NAME", help="with --bucket: the transcripts bucket, to tell where they land and see error notes")
+    upload.add_argument("--job-prefix", default="", metavar="P", help="with --bucket --wait: the job-name prefix to look among (default: all jobs)")
+    upload.set_defaults(run=run)
