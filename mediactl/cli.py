@@ -1,4 +1,5 @@
-"""The command line: `python -m mediactl upload|jobs|fetch|clean|redrive|status ...`.
+"""The command line: `mediactl upload|jobs|fetch|clean|redrive|status ...` (the console script the
+distribution installs, or `python -m mediactl` in a checkout).
 
 Each command lives in a module of its own, which adds its parser (`add_parser(commands)`) and
 runs it (`args.run(args)`). Results go to stdout; progress bars, spinners and notes to stderr; an
@@ -9,12 +10,14 @@ after Ctrl-C.
 import argparse
 import sys
 
+import transcribe_pipeline
 from mediactl import fetch_command, jobs_command, redrive_command, status, upload_command
 from mediactl.aws import describe_aws_error, is_aws_error
 from mediactl.errors import EXIT_FAILURE, EXIT_INTERRUPTED, ToolError
 from mediactl.terminal import report_error
 
-PROGRAM = "python -m mediactl"
+# The name the console script installs, which every hint the tool prints starts with.
+PROGRAM = "mediactl"
 # Each adds its commands to the parser, in the order `--help` lists them.
 COMMANDS = (upload_command.add_parser, jobs_command.add_parsers, fetch_command.add_parser, redrive_command.add_parser, status.add_parser)
 
@@ -53,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="The AWS environment applies as usual (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL); with --stack,"
         " the stack's region. Exit codes: 0 done, 1 AWS or a job failed, 2 bad input, 130 interrupted.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROGRAM} {transcribe_pipeline.__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add in COMMANDS:
         add(commands)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from function import naming, readable
+from transcribe_pipeline.function import naming, readable
 from mediactl import dead_letters, jobs, queues
 from mediactl.aws import ACCESS_DENIED_CODES, describe_aws_error, error_code
 from mediactl.jobs import CLOCK_SLACK

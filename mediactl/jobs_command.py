@@ -7,7 +7,7 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
-from function import naming
+from transcribe_pipeline.function import naming
 from mediactl import jobs, stack
 from mediactl.aws import Clients
 from mediactl.errors import EXIT_FAILURE, BadInput

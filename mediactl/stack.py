@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from function import naming
+from transcribe_pipeline.function import naming
 from mediactl.errors import BadInput, ToolError
 
 # The Pulumi project (Pulumi.yaml) is the directory that holds the mediactl package.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from function import naming, readable
+from transcribe_pipeline.function import naming, readable
 from mediactl.aws import is_missing
 from mediactl.errors import BadInput, ToolError
 from mediactl.stack import Target

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from function import naming
+from transcribe_pipeline.function import naming
 from mediactl import stack, uploads
 from mediactl.aws import Clients
 from mediactl.errors import EXIT_FAILURE, BadInput, Interrupted
@@ -24,8 +24,8 @@ keyPrefix output ("" with --bucket). The transcript of key K lands in the output
 <output prefix>K.json (output prefix "transcripts/" by default), e.g. transcripts/Talk.mp3.json.
 
 examples:
-  python -m mediactl upload talk.mp3 --stack dev
-  python -m mediactl upload a.wav b.MP4 --stack dev --prefix team/ --wait --out transcripts/
+  mediactl upload talk.mp3 --stack dev
+  mediactl upload a.wav b.MP4 --stack dev --prefix team/ --wait --out transcripts/
 """
 
 

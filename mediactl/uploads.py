@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from function import naming
+from transcribe_pipeline.function import naming
 from mediactl.aws import error_code
 from mediactl.errors import BadInput, ToolError
 

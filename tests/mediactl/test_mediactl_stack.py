@@ -98,12 +98,12 @@ def test_python_m_mediactl_runs_the_tool():
     assert "upload" in result.stdout and "redrive" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["upload", "jobs", "fetch", "clean", "redrive"])
+@pytest.mark.parametrize("command", ["upload", "jobs", "fetch", "clean", "redrive", "status"])
 def test_every_command_has_help(run, command):
     result = run(command, "--help")
 
     assert result.code == 0
-    assert result.out.startswith(f"usage: python -m mediactl {command}")
+    assert result.out.startswith(f"usage: mediactl {command}")
 
 
 @pytest.mark.parametrize(
