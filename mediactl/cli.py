@@ -14,10 +14,8 @@ import transcribe_pipeline
 from mediactl import fetch_command, jobs_command, redrive_command, status, upload_command
 from mediactl.aws import describe_aws_error, is_aws_error
 from mediactl.errors import EXIT_FAILURE, EXIT_INTERRUPTED, ToolError
-from mediactl.terminal import report_error
+from mediactl.terminal import PROGRAM, report_error
 
-# The name the console script installs, which every hint the tool prints starts with.
-PROGRAM = "mediactl"
 # Each adds its commands to the parser, in the order `--help` lists them.
 COMMANDS = (upload_command.add_parser, jobs_command.add_parsers, fetch_command.add_parser, redrive_command.add_parser, status.add_parser)
 

@@ -9,10 +9,10 @@ from mediactl.stack import Target
 
 
 def run(args) -> int:
-    if args.stack:
-        target = stack.stack_target(args.stack, ("outputBucket", "outputPrefix"), "name the transcripts bucket with --bucket")
-    else:
+    if args.bucket:
         target = Target(output_bucket=args.bucket)
+    else:
+        target = stack.target_of(args, ("outputBucket", "outputPrefix"), "or name the transcripts bucket with --bucket NAME")
     clients = Clients(target.region)
     if args.unredacted:
         if args.format != "json":
@@ -33,8 +33,7 @@ def add_parser(commands) -> None:
         " when the bucket has none. When no transcript could be made, tells why (from the .error.json note).",
     )
     fetch.add_argument("media_key", metavar="MEDIA_KEY", help="S3 key of the uploaded media, e.g. talk.mp3")
-    where = fetch.add_mutually_exclusive_group(required=True)
-    where.add_argument("--stack", metavar="NAME", help="fetch from this Pulumi stack's output bucket")
+    where = stack.add_stack_options(fetch)
     where.add_argument("--bucket", metavar="NAME", help="fetch from this transcripts bucket (output prefix 'transcripts/')")
     fetch.add_argument("--format", choices=transcripts.FORMATS, default="json", help="which file (default: json)")
     fetch.add_argument("--out", default=".", metavar="DIR", help="where to save it (default: .)")

@@ -68,12 +68,14 @@ def wait_for_job(clients, target: Target, uploaded: Uploaded, on_status, on_note
 
     With the upload queue, a job may start hours after the upload when a bulk backlog is queued:
     the wait lasts while the queue holds messages, and the time limit counts only while it is
-    empty. It ends when the upload's message turns up in the dead-letter queue."""
+    empty. It ends when the upload's message turns up in the dead-letter queue. Without a view of
+    the queue (--bucket, or no right to read it) an upload may be queued all the same: no time
+    limit then, the wait goes on until the job starts or Ctrl-C."""
     intervals = jobs.POLL.intervals()
     waited = 0.0
     other_media: set[str] = set()
     dead_letters_seen = 0
-    told_queued = False
+    told_queued = told_unseen = False
     queues_readable = True
     while True:
         job = jobs.find_job(clients.transcribe, target.job_name_prefix, uploaded.uri, uploaded.last_modified, other_media)
@@ -108,6 +110,11 @@ def wait_for_job(clients, target: Target, uploaded: Uploaded, on_status, on_note
                 on_note(f"{uploaded.media.key}: {status}; a bulk upload's backlog may take hours, Ctrl-C stops following")
                 told_queued = True
             on_status(status)
+        elif not sees_queue(target, queues_readable):
+            if waited >= jobs.START_TIMEOUT and not told_unseen:
+                on_note(f"{uploaded.media.key}: {NO_JOB_YET} after {jobs.START_TIMEOUT:.0f} s; waiting on, Ctrl-C stops following")
+                told_unseen = True
+            on_status(NO_JOB_YET)
         elif waited >= jobs.START_TIMEOUT:
             return Outcome(
                 uploaded,
@@ -119,6 +126,15 @@ def wait_for_job(clients, target: Target, uploaded: Uploaded, on_status, on_note
         interval = next(intervals)
         jobs.pause(interval)
         waited += interval
+
+
+NO_JOB_YET = "no job yet (the upload may be waiting in the upload queue)"
+
+
+def sees_queue(target: Target, queues_readable: bool) -> bool:
+    """Whether an empty upload queue can be told from one not looked at: the stack's outputs name
+    the queue and it may be read, or they name none (a stack from before the upload queue)."""
+    return bool(target.selection) and (queues_readable or not target.upload_queue_url)
 
 
 def dead_letter_reason(sqs, dead: queues.Queue, uploaded: Uploaded) -> str | None:

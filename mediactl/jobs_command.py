@@ -31,15 +31,15 @@ def run_jobs(args) -> int:
 
 
 def job_prefix_and_region(args) -> tuple[str, str | None]:
-    if not args.stack:
+    if args.prefix is not None:
         if not naming.is_valid_job_name_prefix(args.prefix):
             raise BadInput(f"--prefix {args.prefix!r} is not the start of a Transcribe job name")
         return args.prefix, None
-    outputs = stack.stack_outputs(args.stack, instead="select the jobs with --prefix")
-    prefix = stack.job_name_prefix_of(args.stack, outputs)
-    if "jobNamePrefix" not in outputs:
-        note(f"stack {args.stack!r} has no jobNamePrefix output (destroyed?): using {prefix!r}, from the project and stack names")
-    return prefix, outputs.get("region")
+    target = stack.target_of(args, instead="or select the jobs with --prefix P")
+    prefix = stack.job_name_prefix_of(target)
+    if "jobNamePrefix" not in target.outputs:
+        note(f"{target.label} has no jobNamePrefix output (destroyed?): using {prefix!r}, from the project and stack names")
+    return prefix, target.region
 
 
 def jobs_table(described: list[dict], prefix: str) -> Table:
@@ -120,8 +120,7 @@ def add_parsers(commands) -> None:
 
 
 def add_job_selection(command: argparse.ArgumentParser) -> None:
-    which = command.add_mutually_exclusive_group(required=True)
-    which.add_argument("--stack", metavar="NAME", help="the jobs of this Pulumi stack")
+    which = stack.add_stack_options(command)
     which.add_argument("--prefix", metavar="P", help="the jobs whose names start with this job-name prefix")
 
 

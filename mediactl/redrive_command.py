@@ -11,10 +11,14 @@ from mediactl.stack import Target
 from mediactl.terminal import confirmed, count, err, note, report_error
 
 
+# The directory the hint proposes for --export.
+EXPORT_DIR = "unreadable-messages"
+
+
 def run(args) -> int:
     if args.delete_unreadable and not args.export:
         raise BadInput("--delete-unreadable deletes the unreadable messages once --export has saved them: add --export DIR")
-    target = stack.stack_target(args.stack, ("failureQueueUrl",))
+    target = stack.target_of(args, ("failureQueueUrl",))
     clients = Clients(target.region)
     kept = redrive_dead_letters(clients.sqs, target) + redrive_failure_queue(clients, target, args)
     return EXIT_FAILURE if kept else 0
@@ -88,7 +92,7 @@ def settle_unreadable(sqs, target: Target, unreadable: list, args) -> str:
     if not unreadable:
         return "kept"
     if not args.export:
-        note(f"save them with {target.command('redrive --export DIR')}; add --delete-unreadable to delete them once saved")
+        note(f"save them with {target.command('redrive', '--export', EXPORT_DIR)}; add --delete-unreadable to delete them once saved")
         return "kept"
     saved = redrive.export(unreadable, Path(args.export))
     note(f"saved {count(len(saved), 'unreadable message')} in {args.export}")
@@ -127,7 +131,7 @@ def add_parser(commands) -> None:
         description=REDRIVE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    redrive_command.add_argument("--stack", required=True, metavar="NAME", help="the Pulumi stack")
+    stack.add_stack_options(redrive_command)
     redrive_command.add_argument("--export", metavar="DIR", help="save each unreadable failure-queue message as DIR/<message id>.json")
     redrive_command.add_argument(
         "--delete-unreadable", action="store_true", help="with --export: delete the unreadable messages once saved (asks first)"

@@ -47,6 +47,7 @@ class QueueHealth:
 
 @dataclass
 class Health:
+    # How the stack was named: "stack 'prod'", "the stack of prod.json".
     stack: str
     backlog: QueueHealth
     dead_letters: QueueHealth
@@ -65,13 +66,14 @@ class Health:
         return found
 
 
-def gather(clients: Clients, name: str, outputs: dict) -> Health:
+def gather(clients: Clients, target: stack.Target) -> Health:
     cloudwatch = clients.session.client("cloudwatch")
+    outputs = target.outputs
     backlog = queue_health(clients.sqs, outputs["uploadQueueUrl"])
     backlog.oldest_seconds = oldest_age(cloudwatch, queue_name(outputs["uploadQueueUrl"]))
-    prefix = stack.job_name_prefix_of(name, outputs)
+    prefix = stack.job_name_prefix_of(target)
     return Health(
-        stack=name,
+        stack=target.label,
         backlog=backlog,
         dead_letters=queue_health(clients.sqs, outputs["deadLetterQueueUrl"], dead_letter_kind),
         failures=queue_health(clients.sqs, outputs["failureQueueUrl"], failure_kind),
@@ -145,7 +147,7 @@ def health_view(health: Health) -> Group:
 
 
 def health_table(health: Health) -> Table:
-    table = Table(title=f"Health of stack {health.stack}", title_justify="left")
+    table = Table(title=f"Health of {health.stack}", title_justify="left")
     for column in ("", "now", "detail"):
         table.add_column(column, overflow="fold")
     backlog = health.backlog
@@ -181,11 +183,11 @@ def pause(seconds: float) -> None:
 
 
 def run(args) -> int:
-    outputs = stack.stack_outputs(args.stack)
-    if missing := [key for key in NEEDED if not outputs.get(key)]:
-        raise ToolError(f"stack {args.stack!r} has no {', '.join(missing)} output: `pulumi up` the current program first")
-    clients = Clients(outputs.get("region"))
-    health = gather(clients, args.stack, outputs)
+    target = stack.target_of(args)
+    if missing := [key for key in NEEDED if not target.outputs.get(key)]:
+        raise ToolError(f"{target.label} has no {', '.join(missing)} output: `pulumi up` the current program first")
+    clients = Clients(target.region)
+    health = gather(clients, target)
     if args.watch is None:
         out.print(health_view(health))
         return EXIT_FAILURE if health.problems else 0
@@ -193,7 +195,7 @@ def run(args) -> int:
         try:
             while True:
                 pause(args.watch)
-                health = gather(clients, args.stack, outputs)
+                health = gather(clients, target)
                 live.update(health_view(health), refresh=True)
         except KeyboardInterrupt:
             pass
@@ -208,7 +210,7 @@ def add_parser(commands) -> None:
         " the stack's Transcribe jobs by status, the alarms in ALARM and the dashboard's URL. Exit code 1 when an"
         " alarm fires or the failure or dead-letter queue holds messages, 0 otherwise: usable from cron and CI.",
     )
-    command.add_argument("--stack", required=True, metavar="NAME", help="the Pulumi stack")
+    stack.add_stack_options(command)
     command.add_argument(
         "--watch", type=seconds, nargs="?", const=DEFAULT_WATCH_SECONDS, metavar="SECONDS",
         help=f"refresh every SECONDS (default {DEFAULT_WATCH_SECONDS}) until Ctrl-C",

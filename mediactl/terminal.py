@@ -6,6 +6,8 @@ import sys
 from rich.console import Console
 from rich.prompt import Confirm
 
+# The console script's name, which every command the tool tells the user to run starts with.
+PROGRAM = "mediactl"
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 

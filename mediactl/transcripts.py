@@ -107,10 +107,8 @@ def fetch(s3, target: Target, media_key: str, fmt: str, out_dir: Path) -> tuple[
             f"{media_key} has a transcript but no {fmt} subtitles: this stack does not write {fmt}"
             f" (its subtitleFormats setting); fetch another format with --format"
         )
-    raise ToolError(
-        f"no transcript yet at s3://{bucket}/{key}: is the job still running ({target.command('jobs')}),"
-        " and is the media key right?"
-    )
+    running = f" ({target.command('jobs')} lists the stack's jobs)" if target.selection else ""
+    raise ToolError(f"no transcript yet at s3://{bucket}/{key}: is the job still running{running}, and is the media key right?")
 
 
 def exists(s3, bucket: str, key: str) -> bool:

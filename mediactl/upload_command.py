@@ -1,6 +1,7 @@
 """`upload`: check media files, upload them, and with --wait follow each to its transcript."""
 
 import argparse
+import shlex
 from pathlib import Path
 
 from rich.text import Text
@@ -11,7 +12,7 @@ from mediactl.aws import Clients
 from mediactl.errors import EXIT_FAILURE, BadInput, Interrupted
 from mediactl.follow import follow_upload
 from mediactl.stack import Target
-from mediactl.terminal import err, note, out, report_error
+from mediactl.terminal import PROGRAM, err, note, out, report_error
 
 UPLOAD_HELP = """\
 Check every file first (it exists, is not empty, is mp3, mp4, wav, flac, ogg, amr, webm or m4a in
@@ -29,7 +30,7 @@ examples:
 """
 
 
-UPLOAD_INSTEAD = "name the bucket with --bucket"
+UPLOAD_INSTEAD = "or name the media bucket with --bucket NAME"
 
 
 def run(args) -> int:
@@ -49,27 +50,30 @@ def run(args) -> int:
     try:
         return follow_uploads(clients, target, done, Path(args.out or "."))
     except KeyboardInterrupt:
-        keys = " ".join(uploaded.media.key for uploaded in done)
-        raise Interrupted(
-            f"stopped following; the uploads are in S3 and their jobs go on: fetch later with {fetch_command(target)} ({keys})"
-        ) from None
+        raise Interrupted(f"stopped following; the uploads are in S3 and their jobs go on{fetch_later(target, done)}") from None
 
 
-def fetch_command(target: Target) -> str:
-    if target.stack:
-        return target.command("fetch KEY")
-    return f"`python -m mediactl fetch KEY --bucket {target.output_bucket or 'OUTPUT_BUCKET'}`"
+def fetch_later(target: Target, done: list) -> str:
+    """How to fetch the transcripts later, as commands that run as printed; nothing when the
+    transcripts bucket is unknown (--bucket without --output-bucket)."""
+    if target.selection:
+        commands = [target.command("fetch", uploaded.media.key) for uploaded in done]
+    elif target.output_bucket:
+        commands = [f"`{shlex.join([PROGRAM, 'fetch', uploaded.media.key, '--bucket', target.output_bucket])}`" for uploaded in done]
+    else:
+        return ""
+    return f": fetch later with {', '.join(commands)}"
 
 
 def upload_target(args) -> Target:
     if args.out is not None and not args.wait:
         raise BadInput("--out says where --wait saves the transcripts: add --wait, or use `fetch` later")
-    if args.stack and (args.output_bucket or args.job_prefix):
-        raise BadInput("--output-bucket and --job-prefix go with --bucket; --stack knows both")
-    if args.stack:
-        needed = ("inputBucket", "outputBucket", "keyPrefix", "outputPrefix")
-        return stack.stack_target(args.stack, needed + (("jobNamePrefix",) if args.wait else ()), UPLOAD_INSTEAD)
-    return Target(input_bucket=args.bucket, output_bucket=args.output_bucket, job_name_prefix=args.job_prefix)
+    if args.bucket:
+        return Target(input_bucket=args.bucket, output_bucket=args.output_bucket, job_name_prefix=args.job_prefix)
+    if args.output_bucket or args.job_prefix:
+        raise BadInput("--output-bucket and --job-prefix go with --bucket; the stack's outputs name both")
+    needed = ("inputBucket", "outputBucket", "keyPrefix", "outputPrefix")
+    return stack.target_of(args, needed + (("jobNamePrefix",) if args.wait else ()), UPLOAD_INSTEAD)
 
 
 def transcript_location(target: Target, media_key: str) -> str:
@@ -105,8 +109,7 @@ def add_parser(commands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     upload.add_argument("paths", nargs="+", metavar="PATH", help="media files to upload")
-    where = upload.add_mutually_exclusive_group(required=True)
-    where.add_argument("--stack", metavar="NAME", help="upload to this Pulumi stack's input bucket")
+    where = stack.add_stack_options(upload)
     where.add_argument("--bucket", metavar="NAME", help="upload to this bucket (key prefix '', output prefix 'transcripts/')")
     upload.add_argument("--prefix", default="", metavar="P", help="put between the key prefix and the file name, e.g. 'team/'")
     upload.add_argument("--wait", action="store_true", help="follow each transcription job to its end and download the transcript")

@@ -177,6 +177,13 @@ def deploy(
     )
 
 
+def outputs_file(directory: Path, pipeline: Pipeline) -> Path:
+    """The stack's outputs saved as `pulumi stack output --json --stack NAME > FILE` saves them."""
+    path = directory / f"{pipeline.stack}-outputs.json"
+    path.write_text(json.dumps(pipeline.outputs, indent=4) + "\n")
+    return path
+
+
 def transcript_document(text: str, items: list[dict] | None = None) -> dict:
     """The shape of a Transcribe JSON transcript, trimmed."""
     return {

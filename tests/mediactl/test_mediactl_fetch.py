@@ -1,12 +1,14 @@
 """`fetch`: the transcript of a media key, where the shared naming rules put it."""
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
 
 from function import naming
-from mediactl_fakes import deploy, transcript_document
+from hints import assert_run_as_printed, printed_commands
+from mediactl_fakes import deploy, outputs_file, transcript_document
 
 
 def put(s3, bucket: str, key: str, body) -> None:
@@ -77,14 +79,26 @@ def test_fetch_tells_why_there_is_no_transcript(run, pipeline, s3, tmp_path):
     assert not any((tmp_path / "got").glob("*"))
 
 
-def test_fetch_of_a_transcript_not_there_yet_is_one_line(run, pipeline, tmp_path):
-    result = run("fetch", "later.mp3", "--stack", "dev", "--out", tmp_path)
+@pytest.mark.parametrize("selection", [("--stack", "dev"), ("--outputs", "OUTPUTS")])
+def test_fetch_of_a_transcript_not_there_yet_is_one_line_with_a_jobs_command_that_runs(run, pipeline, tmp_path, selection):
+    selection = tuple(str(outputs_file(tmp_path, pipeline)) if word == "OUTPUTS" else word for word in selection)
+
+    result = run("fetch", "later.mp3", *selection, "--out", tmp_path)
 
     assert result.code == 1
     assert result.err == (
         f"mediactl: error: no transcript yet at s3://{pipeline.output_bucket}/transcripts/later.mp3.json: is the job still"
-        " running (`python -m mediactl jobs --stack dev`), and is the media key right?\n"
+        f" running (`mediactl jobs {shlex.join(selection)}` lists the stack's jobs), and is the media key right?\n"
     )
+    assert assert_run_as_printed(result.err, *selection) == [["mediactl", "jobs", *selection]]
+
+
+def test_fetch_by_bucket_of_a_transcript_not_there_yet_prints_no_command_it_cannot_complete(run, pipeline, tmp_path):
+    result = run("fetch", "later.mp3", "--bucket", pipeline.output_bucket, "--out", tmp_path)
+
+    assert result.code == 1
+    assert result.err.endswith("is the job still running, and is the media key right?\n")
+    assert printed_commands(result.err) == []
 
 
 def test_fetch_from_a_missing_bucket_is_one_line(run, tmp_path):

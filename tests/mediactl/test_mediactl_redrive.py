@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from mediactl_fakes import REGION, FunctionFailed, deploy, queue_bodies
+from hints import assert_run_as_printed
+from mediactl_fakes import REGION, FunctionFailed, deploy, outputs_file, queue_bodies
 
 EMPTY_DLQ = "dead-letter queue: empty\n"
 SAMPLES = Path(__file__).parents[1] / "samples"
@@ -236,7 +237,7 @@ def test_each_unreadable_message_is_listed_with_its_id_why_and_first_bytes_and_k
     assert "a Lambda failure record without its requestPayload" in by_id[ids[json.dumps({"requestContext": {}})]]
     assert "neither a Lambda failure record nor an event EventBridge could not deliver" in by_id[ids[json.dumps({"Records": []})]]
     assert by_id[ids["é" * 100]].endswith(f'"{"é" * 60}" ...')
-    assert "--export DIR --stack dev" in result.err
+    assert assert_run_as_printed(result.err, "--stack", "dev") == [["mediactl", "redrive", "--export", "unreadable-messages", "--stack", "dev"]]
     assert functions.calls == []
     assert len(queued_bodies(sqs, pipeline.queue_url)) == 4
 

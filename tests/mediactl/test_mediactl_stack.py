@@ -1,13 +1,16 @@
-"""`--stack NAME`: reading the stack's outputs with the Pulumi CLI, and each way that fails."""
+"""`--stack NAME`: reading the stack's outputs with the Pulumi CLI, where it runs, and each way
+that fails."""
 
-import subprocess
 import sys
 from pathlib import Path
 
 import boto3
 import pytest
 
-from mediactl.stack import PROJECT_DIR
+from function import naming
+from mediactl import stack
+from mediactl_fakes import PROJECT
+from test_mediactl_jobs import T0, add_job, job_names
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +27,80 @@ def test_stack_outputs_come_from_pulumi_run_in_the_project_directory(run, pipeli
 
     assert result.code == 0, result.err
     assert pulumi.calls() == [{"argv": ["stack", "output", "--json", "--stack", "dev"], "cwd": str(REPO_ROOT)}]
-    assert (PROJECT_DIR / "Pulumi.yaml").exists()
+    assert (stack.CHECKOUT / "Pulumi.yaml").exists()
+
+
+@pytest.fixture
+def installed(monkeypatch, tmp_path):
+    """mediactl as installed: the package's parent directory (site-packages) holds no Pulumi.yaml."""
+    site_packages = tmp_path / "site-packages"
+    site_packages.mkdir()
+    monkeypatch.setattr(stack, "CHECKOUT", site_packages)
+
+
+def a_project(directory: Path, name: str = PROJECT) -> Path:
+    directory.mkdir(parents=True)
+    (directory / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
+    return directory
+
+
+def test_installed_pulumi_runs_where_the_user_is_and_finds_the_project_upwards_as_the_cli_does(run, pipeline, pulumi, installed, monkeypatch, tmp_path, talk):
+    project = a_project(tmp_path / "project")
+    (project / "infra").mkdir()
+    monkeypatch.chdir(project / "infra")
+
+    result = run("upload", talk, "--stack", "dev")
+
+    assert result.code == 0, result.err
+    assert [call["cwd"] for call in pulumi.calls()] == [str(project)]
+
+
+def test_installed_outside_any_project_pulumi_runs_in_the_current_directory(run, pipeline, pulumi, installed, monkeypatch, tmp_path, talk):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    result = run("upload", talk, "--stack", "org/transcribe-pipeline/dev")
+
+    assert [call["cwd"] for call in pulumi.calls()] == [str(elsewhere)]
+
+
+def test_after_destroy_the_job_name_prefix_comes_from_the_project_file_where_the_user_is(run, pulumi, transcribe, installed, monkeypatch, tmp_path):
+    pulumi.add("gone", {})
+    name = add_job(transcribe, naming.job_name_prefix("my-project", "gone"), "a.mp3", T0)
+    monkeypatch.chdir(a_project(tmp_path / "project", "my-project"))
+
+    result = run("clean", "--stack", "gone", "--yes")
+
+    assert result.code == 0, result.err
+    assert name not in job_names(transcribe)
+
+
+def test_after_destroy_a_fully_qualified_stack_name_gives_the_project_anywhere(run, pulumi, transcribe, installed, monkeypatch, tmp_path):
+    pulumi.add("acme/my-project/gone", {})
+    name = add_job(transcribe, naming.job_name_prefix("my-project", "gone"), "a.mp3", T0)
+    monkeypatch.chdir(tmp_path)
+
+    result = run("clean", "--stack", "acme/my-project/gone", "--yes")
+
+    assert result.code == 0, result.err
+    assert name not in job_names(transcribe)
+
+
+def test_after_destroy_outside_the_project_says_what_to_do_in_one_line(run, pulumi, transcribe, installed, monkeypatch, tmp_path):
+    pulumi.add("gone", {})
+    name = add_job(transcribe, naming.job_name_prefix(PROJECT, "gone"), "a.mp3", T0)
+    monkeypatch.chdir(tmp_path)
+
+    result = run("clean", "--stack", "gone", "--yes")
+
+    assert result.code == 2
+    assert result.err == (
+        "mediactl: error: stack 'gone' has no jobNamePrefix output (destroyed?), and mediactl finds no Pulumi.yaml here"
+        " to work it out from the project's name: run it in the project's directory, name the stack ORG/PROJECT/gone,"
+        " or select the jobs with --job-prefix\n"
+    )
+    assert name in job_names(transcribe)
 
 
 def test_missing_pulumi_cli_is_one_clear_line(run, monkeypatch, tmp_path, talk):
@@ -43,7 +119,7 @@ def test_unknown_stack_is_bad_input(run, pipeline, talk):
     result = run("upload", talk, "--stack", "staging")
 
     assert result.code == 2
-    assert result.err.startswith("mediactl: error: no stack named 'staging' in the project at ")
+    assert result.err.startswith(f"mediactl: error: no stack named 'staging' in the project at {REPO_ROOT} ")
     assert result.err.count("\n") == 1
 
 
@@ -89,15 +165,6 @@ def test_the_stack_region_is_where_the_tool_looks(run, pipeline, pulumi, monkeyp
     assert f"{pipeline.job_name_prefix}talk-in-ireland" in result.out
 
 
-def test_python_m_mediactl_runs_the_tool():
-    result = subprocess.run(
-        [sys.executable, "-m", "mediactl", "--help"], cwd=REPO_ROOT, capture_output=True, text=True
-    )
-
-    assert result.returncode == 0
-    assert "upload" in result.stdout and "redrive" in result.stdout
-
-
 @pytest.mark.parametrize("command", ["upload", "jobs", "fetch", "clean", "redrive", "status"])
 def test_every_command_has_help(run, command):
     result = run(command, "--help")
@@ -109,11 +176,12 @@ def test_every_command_has_help(run, command):
 @pytest.mark.parametrize(
     ("command", "hint"),
     [
-        (["jobs", "--stack", "dev"], " to use --stack, or select the jobs with --prefix\n"),
-        (["clean", "--stack", "dev"], " to use --stack, or select the jobs with --prefix\n"),
-        (["redrive", "--stack", "dev"], " to use --stack\n"),
-        (["fetch", "talk.mp3", "--stack", "dev"], " to use --stack, or name the transcripts bucket with --bucket\n"),
-        (["upload", "TALK", "--stack", "dev"], " to use --stack, or name the bucket with --bucket\n"),
+        (["jobs", "--stack", "dev"], ", or select the jobs with --prefix P\n"),
+        (["clean", "--stack", "dev"], ", or select the jobs with --prefix P\n"),
+        (["redrive", "--stack", "dev"], "saved where the CLI is\n"),
+        (["status", "--stack", "dev"], "saved where the CLI is\n"),
+        (["fetch", "talk.mp3", "--stack", "dev"], ", or name the transcripts bucket with --bucket NAME\n"),
+        (["upload", "TALK", "--stack", "dev"], ", or name the media bucket with --bucket NAME\n"),
     ],
 )
 def test_without_the_pulumi_cli_the_hint_names_what_the_command_takes_instead(run, monkeypatch, tmp_path, talk, command, hint):
@@ -124,8 +192,12 @@ def test_without_the_pulumi_cli_the_hint_names_what_the_command_takes_instead(ru
     result = run(*[str(talk) if word == "TALK" else word for word in command])
 
     assert result.code == 1
-    assert result.err.startswith("mediactl: error: the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/)")
+    assert result.err.startswith(
+        "mediactl: error: the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/) to use --stack,"
+        " or give --outputs FILE, saved where the CLI is"
+    )
     assert result.err.endswith(hint)
+    assert result.err.count("\n") == 1
 
 
 def test_redrive_help_describes_both_queues_and_the_unreadable_options(run):

@@ -14,8 +14,10 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from function import naming
+from hints import assert_run_as_printed, printed_commands
 from mediactl import jobs
 from mediactl_fakes import (
+    outputs_file,
     UploadFunction,
     dead_letter_as_the_function_does,
     moto_job,
@@ -107,16 +109,19 @@ def test_wait_gives_up_when_no_job_starts(run, pipeline, pauses, talk, tmp_path)
     assert result.code == 1
     assert (
         "failed: no transcription job started within 300 s: see the function's log group and"
-        " `python -m mediactl redrive --stack dev`"
+        " `mediactl redrive --stack dev`"
     ) in result.err
+    assert_run_as_printed(result.err, "--stack", "dev")
     assert sum(pauses[:-1]) < jobs.START_TIMEOUT <= sum(pauses)
     assert max(pauses) == jobs.POLL.most
 
 
-def test_ctrl_c_while_waiting_leaves_cleanly(run, pipeline, uploads_start_jobs, monkeypatch, talk, tmp_path):
-    def interrupt(seconds):
-        raise KeyboardInterrupt
+def interrupt(seconds: float) -> None:
+    """Ctrl-C during the tool's first wait."""
+    raise KeyboardInterrupt
 
+
+def test_ctrl_c_while_waiting_leaves_cleanly(run, pipeline, uploads_start_jobs, monkeypatch, talk, tmp_path):
     monkeypatch.setattr(jobs, "pause", interrupt)
 
     result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
@@ -125,8 +130,9 @@ def test_ctrl_c_while_waiting_leaves_cleanly(run, pipeline, uploads_start_jobs, 
     [line] = error_lines(result)
     assert line == (
         "mediactl: error: stopped following; the uploads are in S3 and their jobs go on: fetch later with"
-        " `python -m mediactl fetch KEY --stack dev` (talk.mp3)"
+        " `mediactl fetch talk.mp3 --stack dev`"
     )
+    assert_run_as_printed(line, "--stack", "dev")
     assert "Traceback" not in result.err
     assert f"s3://{pipeline.input_bucket}/talk.mp3" in result.out
 
@@ -140,6 +146,56 @@ def test_wait_with_a_bucket_instead_of_a_stack(run, pipeline, uploads_start_jobs
     assert result.code == 0, result.err
     assert pulumi.calls() == []
     assert (tmp_path / "out" / "talk.mp3.json").exists()
+
+
+@pytest.fixture
+def ctrl_c_after_three_start_timeouts(monkeypatch) -> list[float]:
+    """The tool's waits, recorded; Ctrl-C once they add up to three times the start timeout."""
+    waits: list[float] = []
+
+    def pause(seconds):
+        waits.append(seconds)
+        if sum(waits) > 3 * jobs.START_TIMEOUT:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(jobs, "pause", pause)
+    return waits
+
+
+def test_wait_by_bucket_never_calls_a_queued_upload_failed_and_hints_a_fetch_that_runs(run, pipeline, ctrl_c_after_three_start_timeouts, talk, tmp_path):
+    result = run("upload", talk, "--bucket", pipeline.input_bucket, "--output-bucket", pipeline.output_bucket, "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 130
+    assert "failed" not in result.err
+    assert result.err.count("talk.mp3: no job yet (the upload may be waiting in the upload queue) after 300 s; waiting on, Ctrl-C stops following") == 1
+    assert error_lines(result) == [
+        "mediactl: error: stopped following; the uploads are in S3 and their jobs go on: fetch later with"
+        f" `mediactl fetch talk.mp3 --bucket {pipeline.output_bucket}`"
+    ]
+    assert_run_as_printed(result.err, "--bucket", pipeline.output_bucket)
+
+
+def test_wait_by_bucket_without_the_transcripts_bucket_prints_no_command_it_cannot_complete(run, pipeline, ctrl_c_after_three_start_timeouts, talk, tmp_path):
+    result = run("upload", talk, "--bucket", pipeline.input_bucket, "--wait")
+
+    assert result.code == 130
+    assert error_lines(result) == ["mediactl: error: stopped following; the uploads are in S3 and their jobs go on"]
+    assert printed_commands(result.err) == []
+
+
+def test_ctrl_c_with_the_outputs_file_hints_fetch_commands_with_that_file(run, pipeline, monkeypatch, tmp_path):
+    monkeypatch.setattr(jobs, "pause", interrupt)
+    saved = outputs_file(tmp_path, pipeline)
+    files = []
+    for name in ("a.mp3", "b c.wav"):
+        files.append(tmp_path / name)
+        files[-1].write_bytes(b"ID3" + bytes(200))
+
+    result = run("upload", *files, "--outputs", saved, "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 130
+    commands = assert_run_as_printed(result.err, "--outputs", str(saved))
+    assert [words[2] for words in commands] == ["a.mp3", "b c.wav"]
 
 
 def test_wait_follows_the_job_of_this_upload_not_an_older_one_of_the_same_key(run, pipeline, monkeypatch, s3, talk, tmp_path):
@@ -224,8 +280,9 @@ def test_wait_fails_with_the_reason_when_the_upload_went_to_the_dead_letter_queu
         "mediactl: error: transcription of talk.mp3 failed: its upload went to the dead-letter queue:"
         " Expired: not started 12 days after the upload: ClientError: An error occurred (InternalFailure) when calling"
         " the StartTranscriptionJob operation: Transcribe is unwell; once the cause is fixed,"
-        " `python -m mediactl redrive --stack dev` moves it back to the upload queue"
+        " `mediactl redrive --stack dev` moves it back to the upload queue"
     ]
+    assert_run_as_printed(result.err, "--stack", "dev")
     assert len(waits) == 1
 
 
