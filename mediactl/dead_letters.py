@@ -22,8 +22,14 @@ from mediactl.queues import SQS_BATCH, Queue, make_visible, s3_records, uploads_
 # hidden meanwhile (they are made visible again at once afterwards).
 PEEK_MESSAGES = 100
 PEEK_VISIBILITY = 60
-# Answers of an endpoint that has no message move tasks.
-UNSUPPORTED_CODES = {"UnsupportedOperation", "InvalidAction", "NotImplemented", "NotImplementedException", "501"}
+# Answers of an endpoint that has no message move tasks: SQS's own codes for an operation it does
+# not take (UnsupportedOperation; InvalidAction, "the action or operation requested is invalid",
+# in the API Reference's Common Errors), those of the JSON protocol and of emulators for an
+# operation they do not know, and any 5xx (see `unsupported`).
+UNSUPPORTED_CODES = {
+    "UnsupportedOperation", "InvalidAction", "UnknownOperation", "UnknownOperationException",
+    "NotImplemented", "NotImplementedException", "501",
+}  # fmt: skip
 TASK_ENDED = ("COMPLETED", "CANCELLED", "FAILED")
 TASK_POLL = jobs.Backoff(first=1.0, factor=1.5, most=10.0)
 
@@ -98,9 +104,13 @@ def move_back(sqs, dead_letters: Queue, upload_queue: Queue, on_progress) -> Mov
 
 
 def unsupported(error: ClientError) -> bool:
-    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    """Whether an answer to a move-task request means the endpoint has none. An emulator without
+    the operation may answer a server error (moto's server: HTTP 500 with an HTML page); SQS
+    answers 5xx only when it fails (InternalFailure, ServiceUnavailable), which botocore has
+    already retried, and then the move by hand is as safe: send, then delete."""
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
     # SQS answers query-compatible codes: `AWS.SimpleQueueService.UnsupportedOperation`.
-    return error_code(error).removeprefix("AWS.SimpleQueueService.") in UNSUPPORTED_CODES or status == 501
+    return error_code(error).removeprefix("AWS.SimpleQueueService.") in UNSUPPORTED_CODES or status >= 500
 
 
 def running_task(sqs, dead_letters: Queue) -> dict | None:

@@ -8,10 +8,11 @@ with its ERROR_CODE and ERROR_MESSAGE) or by SQS's redrive policy after too many
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto.sqs.exceptions import InvalidParameterValue
 from moto.sqs.responses import SQSResponse
 
-from mediactl import jobs
+from mediactl import dead_letters, jobs
 from mediactl_fakes import UploadFunction, notify_upload_queue, queue_bodies, receive_until_dead_lettered
 
 
@@ -108,6 +109,21 @@ def test_without_move_tasks_each_message_is_sent_then_deleted(run, pipeline, dea
     assert "moved 4 of 4 messages to the upload queue (by hand: this endpoint has no SQS message move tasks)" in result.out
 
 
+def test_against_a_plain_moto_server_without_move_tasks_the_messages_are_moved_by_hand(run, pipeline, dead_lettered, sqs):
+    """Nothing patched: moto's server answers ListMessageMoveTasks with HTTP 500 and an HTML page,
+    as an emulator without the operation may."""
+    with pytest.raises(ClientError) as refused:
+        sqs.list_message_move_tasks(SourceArn=arn(pipeline.dead_letter_queue_url))
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+    result = run("redrive", "--stack", "dev")
+
+    assert result.code == 0, result.err
+    assert queue_bodies(pipeline.upload_queue_url) == dead_lettered
+    assert queue_bodies(pipeline.dead_letter_queue_url) == []
+    assert "moved 4 of 4 messages to the upload queue (by hand: this endpoint has no SQS message move tasks)" in result.out
+
+
 def test_without_move_tasks_a_message_that_cannot_be_sent_stays_in_the_dead_letter_queue(run, pipeline, dead_lettered, no_move_tasks, functions, monkeypatch):
     send = SQSResponse.send_message
 
@@ -146,3 +162,23 @@ def test_ctrl_c_while_following_the_task_says_it_goes_on(run, pipeline, dead_let
 def message_id(pipeline, body: str) -> str:
     messages = boto3.client("sqs").receive_message(QueueUrl=pipeline.dead_letter_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
     return next(message["MessageId"] for message in messages["Messages"] if message["Body"] == body)
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "no_move_tasks"),
+    [
+        ("AWS.SimpleQueueService.UnsupportedOperation", 400, True),
+        ("InvalidAction", 400, True),
+        ("UnknownOperationException", 400, True),
+        ("500", 500, True),
+        ("InternalFailure", 500, True),
+        ("501", 501, True),
+        ("AccessDenied", 403, False),
+        ("InvalidParameterValue", 400, False),
+        ("ResourceNotFoundException", 400, False),
+    ],
+)
+def test_which_answers_mean_the_endpoint_has_no_move_tasks(code, status, no_move_tasks):
+    error = ClientError({"Error": {"Code": code, "Message": "..."}, "ResponseMetadata": {"HTTPStatusCode": status}}, "ListMessageMoveTasks")
+
+    assert dead_letters.unsupported(error) is no_move_tasks
