@@ -37,6 +37,7 @@ ERROR_SUFFIX = ".error.json"
 _NOT_IN_JOB_NAME = re.compile(r"[^0-9A-Za-z._-]+")
 _NOT_IN_OUTPUT_KEY = re.compile(r"[^A-Za-z0-9\-_.!*'()/]")
 _JOB_NAME_PREFIX = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
+_STACK_JOB_NAME_PREFIX = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*-[0-9A-Za-z][0-9A-Za-z._-]*-[0-9a-f]{6}-")
 _OUTPUT_PREFIX = re.compile(r"[A-Za-z0-9\-_.!*'()/]*")
 _TAG_PUNCTUATION = set(" _.:/=+-@")
 
@@ -62,6 +63,11 @@ def media_format(key: str) -> str | None:
 
 def is_valid_job_name_prefix(prefix: str) -> bool:
     return len(prefix) <= JOB_NAME_PREFIX_MAX and bool(_JOB_NAME_PREFIX.fullmatch(prefix))
+
+
+def is_stack_job_name_prefix(prefix: str) -> bool:
+    """Whether `prefix` has the shape `job_name_prefix` gives: `<project>-<stack>-<6 hex digits>-`."""
+    return is_valid_job_name_prefix(prefix) and bool(_STACK_JOB_NAME_PREFIX.fullmatch(prefix))
 
 
 def job_name_prefix(project: str, stack: str) -> str:
@@ -103,6 +109,46 @@ def is_valid_key_prefix(prefix: str) -> bool:
 
 def is_valid_output_prefix(prefix: str) -> bool:
     return len(prefix) <= 256 and not prefix.startswith("/") and bool(_OUTPUT_PREFIX.fullmatch(prefix))
+
+
+# S3's general purpose bucket naming rules (S3 User Guide, "General purpose bucket naming rules"),
+# for the program's bucket-name settings and mediactl's --bucket alike.
+_BUCKET_NAME_LENGTH = (3, 63)
+_BUCKET_NAME_CHARACTERS = re.compile(r"[a-z0-9.-]*")
+_IP_ADDRESS_FORM = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){3}")
+_BUCKET_NAME_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_NAME_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """What S3's bucket naming rules say against `name`, one sentence; None for a valid name."""
+    low, high = _BUCKET_NAME_LENGTH
+    if not low <= len(name) <= high:
+        return f"an S3 bucket name has {low} to {high} characters, this one {len(name)}"
+    if not _BUCKET_NAME_CHARACTERS.fullmatch(name):
+        return "an S3 bucket name has only lower-case letters, digits, '.' and '-'"
+    if not (name[0].isalnum() and name[-1].isalnum()):
+        return "an S3 bucket name begins and ends with a letter or digit"
+    if ".." in name:
+        return "an S3 bucket name has no two adjacent periods"
+    if _IP_ADDRESS_FORM.fullmatch(name):
+        return "an S3 bucket name is not written as an IP address"
+    if prefix := next((p for p in _BUCKET_NAME_RESERVED_PREFIXES if name.startswith(p)), None):
+        return f"S3 reserves bucket names starting with {prefix!r}"
+    if suffix := next((x for x in _BUCKET_NAME_RESERVED_SUFFIXES if name.endswith(x)), None):
+        return f"S3 reserves bucket names ending with {suffix!r}"
+    return None
+
+
+def folder_problem(key: str) -> str | None:
+    """Why the folders of an S3 key (what comes before its last '/') cannot be folders on disk:
+    an empty one ('a//b', a leading '/'), '.' or '..'; None when they can."""
+    folders = key.split("/")[:-1]
+    if "" in folders:
+        return "has an empty folder (two '/' in a row, or a leading '/')"
+    if odd := next((folder for folder in folders if folder in (".", "..")), None):
+        return f"has a {odd!r} folder"
+    return None
 
 
 def transcript_base(output_prefix: str, media_key: str) -> str:

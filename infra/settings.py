@@ -23,12 +23,6 @@ LOG_RETENTION_DAYS = (
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 ON_DESTROY = ("retain", "delete")
-# S3's general purpose bucket naming rules, one message each.
-_BUCKET_NAME_LENGTH = (3, 63)
-_BUCKET_NAME_CHARACTERS = re.compile(r"[a-z0-9.-]*")
-_IP_ADDRESS_FORM = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){3}")
-_BUCKET_NAME_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_BUCKET_NAME_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 # Every resource and every job takes 50 tags; the program sets project and stack on all of them,
 # and media-key on each job.
 TAGS_MAX = 50
@@ -317,32 +311,12 @@ def _check_data(s: Settings) -> None:
     if s.access_log_days < 1:
         raise SettingsError(f"accessLogDays is {s.access_log_days}: keep the access logs 1 day or more")
     for key, name in (("inputBucketName", s.input_bucket_name), ("outputBucketName", s.output_bucket_name)):
-        if name and (problem := bucket_name_problem(name)):
+        if name and (problem := naming.bucket_name_problem(name)):
             raise SettingsError(f"{key} is {name!r}: {problem}, or leave it empty for a generated name")
     if s.input_bucket_name and s.input_bucket_name == s.output_bucket_name:
         raise SettingsError("inputBucketName and outputBucketName are the same: the transcripts need a bucket of their own")
     if s.notify_email and not _EMAIL.fullmatch(s.notify_email):
         raise SettingsError(f"notifyEmail is {s.notify_email!r}: give one email address, or leave it empty")
-
-
-def bucket_name_problem(name: str) -> str | None:
-    """What S3's bucket naming rules say against `name`; None for a valid name."""
-    low, high = _BUCKET_NAME_LENGTH
-    if not low <= len(name) <= high:
-        return f"an S3 bucket name has {low} to {high} characters, this one {len(name)}"
-    if not _BUCKET_NAME_CHARACTERS.fullmatch(name):
-        return "an S3 bucket name has only lower-case letters, digits, '.' and '-'"
-    if not (name[0].isalnum() and name[-1].isalnum()):
-        return "an S3 bucket name begins and ends with a letter or digit"
-    if ".." in name:
-        return "an S3 bucket name has no two adjacent periods"
-    if _IP_ADDRESS_FORM.fullmatch(name):
-        return "an S3 bucket name is not written as an IP address"
-    if prefix := next((p for p in _BUCKET_NAME_RESERVED_PREFIXES if name.startswith(p)), None):
-        return f"S3 reserves bucket names starting with {prefix!r}"
-    if suffix := next((x for x in _BUCKET_NAME_RESERVED_SUFFIXES if name.endswith(x)), None):
-        return f"S3 reserves bucket names ending with {suffix!r}"
-    return None
 
 
 def _check_tags(s: Settings) -> None:

@@ -1,25 +1,23 @@
 """`fetch`: download the transcript of a media key, in one of its formats."""
 
-from pathlib import Path
-
-from mediactl import stack, transcripts
+from mediactl import checks, stack, transcripts
 from mediactl.aws import Clients
-from mediactl.errors import BadInput
 from mediactl.stack import Target
 
 
 def run(args) -> int:
+    if args.unredacted and args.format is not None:
+        raise checks.does_nothing("--format", "--unredacted fetches the unredacted JSON transcript", given="--unredacted")
+    out_dir = checks.out_dir("--out", args.out)
     if args.bucket:
-        target = Target(output_bucket=args.bucket)
+        target = Target(output_bucket=checks.bucket_name("--bucket", args.bucket))
     else:
         target = stack.target_of(args, ("outputBucket", "outputPrefix"), "or name the transcripts bucket with --bucket NAME")
     clients = Clients(target.region)
     if args.unredacted:
-        if args.format != "json":
-            raise BadInput("--unredacted fetches the unredacted JSON transcript: leave out --format, or --unredacted")
-        path, source = transcripts.fetch_unredacted(clients.s3, target, args.media_key, Path(args.out))
+        path, source = transcripts.fetch_unredacted(clients.s3, target, args.media_key, out_dir)
     else:
-        path, source = transcripts.fetch(clients.s3, target, args.media_key, args.format, Path(args.out))
+        path, source = transcripts.fetch(clients.s3, target, args.media_key, args.format or "json", out_dir)
     print(f"saved {path} (from {source})")
     return 0
 
@@ -35,7 +33,7 @@ def add_parser(commands) -> None:
     fetch.add_argument("media_key", metavar="MEDIA_KEY", help="S3 key of the uploaded media, e.g. talk.mp3")
     where = stack.add_stack_options(fetch)
     where.add_argument("--bucket", metavar="NAME", help="fetch from this transcripts bucket (output prefix 'transcripts/')")
-    fetch.add_argument("--format", choices=transcripts.FORMATS, default="json", help="which file (default: json)")
+    fetch.add_argument("--format", choices=transcripts.FORMATS, help="which file (default: json)")
     fetch.add_argument("--out", default=".", metavar="DIR", help="where to save it (default: .)")
     fetch.add_argument(
         "--unredacted", action="store_true",

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from transcribe_pipeline.function import naming
-from mediactl import jobs, stack
+from mediactl import checks, jobs, stack
 from mediactl.aws import Clients
 from mediactl.errors import EXIT_FAILURE, BadInput
 from mediactl.terminal import confirmed, count, err, note, out
@@ -32,10 +32,12 @@ def run_jobs(args) -> int:
 
 def job_prefix_and_region(args) -> tuple[str, str | None]:
     if args.prefix is not None:
-        if not naming.is_valid_job_name_prefix(args.prefix):
-            raise BadInput(f"--prefix {args.prefix!r} is not the start of a Transcribe job name")
-        return args.prefix, None
-    target = stack.target_of(args, instead="or select the jobs with --prefix P")
+        raise BadInput("--prefix is a key prefix in every mediactl command: select jobs by the start of their names with --job-prefix P")
+    if args.job_prefix is not None:
+        if not naming.is_valid_job_name_prefix(args.job_prefix):
+            raise BadInput(f"--job-prefix {args.job_prefix!r} is not the start of a Transcribe job name")
+        return args.job_prefix, None
+    target = stack.target_of(args, instead="or select the jobs with --job-prefix P")
     prefix = stack.job_name_prefix_of(target)
     if "jobNamePrefix" not in target.outputs:
         note(f"{target.label} has no jobNamePrefix output (destroyed?): using {prefix!r}, from the project and stack names")
@@ -75,7 +77,15 @@ def readable_duration(duration: timedelta | None) -> str:
 
 
 def run_clean(args) -> int:
+    if args.force and args.job_prefix is None:
+        raise checks.does_nothing("--force", "it lets --job-prefix name jobs that are not a stack's", without="--job-prefix")
     prefix, region = job_prefix_and_region(args)
+    if args.job_prefix is not None and not args.force and not naming.is_stack_job_name_prefix(prefix):
+        # Without a stack, a loose prefix ('sim') would delete every matching job in the account.
+        raise BadInput(
+            f"--job-prefix {prefix!r} is not a stack's job-name prefix (<project>-<stack>-<6 hex digits>-, as"
+            " `pulumi stack output jobNamePrefix` prints it): give the whole prefix, use --stack, or add --force"
+        )
     clients = Clients(region)
     found = jobs.list_jobs(clients.transcribe, prefix)
     ended = [job["TranscriptionJobName"] for job in found if job.get("TranscriptionJobStatus") in jobs.DONE]
@@ -116,12 +126,15 @@ def add_parsers(commands) -> None:
     )
     add_job_selection(clean)
     clean.add_argument("--yes", action="store_true", help="delete without asking")
+    clean.add_argument("--force", action="store_true", help="with --job-prefix: take a prefix that is not a stack's")
     clean.set_defaults(run=run_clean)
 
 
 def add_job_selection(command: argparse.ArgumentParser) -> None:
     which = stack.add_stack_options(command)
-    which.add_argument("--prefix", metavar="P", help="the jobs whose names start with this job-name prefix")
+    which.add_argument("--job-prefix", metavar="P", help="the jobs whose names start with this job-name prefix")
+    # `--prefix` is a key prefix in mediactl: here it only says so (it named the job-name prefix once).
+    command.add_argument("--prefix", help=argparse.SUPPRESS)
 
 
 def positive(text: str) -> int:

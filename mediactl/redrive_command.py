@@ -4,9 +4,9 @@ cause is fixed (the dead-letter queue by `dead_letters`, the failure queue by `r
 import argparse
 from pathlib import Path
 
-from mediactl import dead_letters, queues, redrive, stack
+from mediactl import checks, dead_letters, queues, redrive, stack
 from mediactl.aws import Clients
-from mediactl.errors import EXIT_FAILURE, BadInput, Interrupted, ToolError
+from mediactl.errors import EXIT_FAILURE, Interrupted, ToolError
 from mediactl.stack import Target
 from mediactl.terminal import confirmed, count, err, note, report_error
 
@@ -17,7 +17,11 @@ EXPORT_DIR = "unreadable-messages"
 
 def run(args) -> int:
     if args.delete_unreadable and not args.export:
-        raise BadInput("--delete-unreadable deletes the unreadable messages once --export has saved them: add --export DIR")
+        raise checks.does_nothing("--delete-unreadable", "it deletes the unreadable messages --export saved", without="--export DIR")
+    if args.yes and not args.delete_unreadable:
+        raise checks.does_nothing("--yes", "it deletes the unreadable messages without asking", without="--delete-unreadable")
+    if args.export:
+        checks.out_dir("--export", args.export)
     target = stack.target_of(args, ("failureQueueUrl",))
     clients = Clients(target.region)
     kept = redrive_dead_letters(clients.sqs, target) + redrive_failure_queue(clients, target, args)

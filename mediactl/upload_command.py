@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.text import Text
 
 from transcribe_pipeline.function import naming
-from mediactl import stack, uploads
+from mediactl import checks, stack, uploads
 from mediactl.aws import Clients
 from mediactl.errors import EXIT_FAILURE, BadInput, Interrupted
 from mediactl.follow import follow_upload
@@ -48,7 +48,7 @@ def run(args) -> int:
     if not args.wait:
         return 0
     try:
-        return follow_uploads(clients, target, done, Path(args.out or "."))
+        return follow_uploads(clients, target, done, checks.out_dir("--out", args.out or "."))
     except KeyboardInterrupt:
         raise Interrupted(f"stopped following; the uploads are in S3 and their jobs go on{fetch_later(target, done)}") from None
 
@@ -65,13 +65,35 @@ def fetch_later(target: Target, done: list) -> str:
     return f": fetch later with {', '.join(commands)}"
 
 
+# The flags that serve --wait alone, and what for.
+WAIT_FLAGS = {
+    "out": ("--out", "it says where --wait saves the transcripts"),
+    "output_bucket": ("--output-bucket", "the transcripts bucket, where --wait reads the error notes"),
+    "job_prefix": ("--job-prefix", "the start of the job names --wait looks among"),
+}
+
+
 def upload_target(args) -> Target:
-    if args.out is not None and not args.wait:
-        raise BadInput("--out says where --wait saves the transcripts: add --wait, or use `fetch` later")
+    """Where the files go, every flag checked first: a flag that does nothing in the mode chosen is
+    refused, as are bucket names S3 would refuse and an --out that is a file."""
+    for name in ("output_bucket", "job_prefix"):
+        if getattr(args, name) is not None and not args.bucket:
+            raise checks.does_nothing(
+                WAIT_FLAGS[name][0], "the stack's outputs name the bucket and the job-name prefix", given="--stack" if args.stack else "--outputs"
+            )
+    for name, (flag, why) in WAIT_FLAGS.items():
+        if getattr(args, name) is not None and not args.wait:
+            raise checks.does_nothing(flag, why, without="--wait")
+    if args.out is not None:
+        checks.out_dir("--out", args.out)
     if args.bucket:
-        return Target(input_bucket=args.bucket, output_bucket=args.output_bucket, job_name_prefix=args.job_prefix)
-    if args.output_bucket or args.job_prefix:
-        raise BadInput("--output-bucket and --job-prefix go with --bucket; the stack's outputs name both")
+        if args.job_prefix is not None and not naming.is_valid_job_name_prefix(args.job_prefix):
+            raise BadInput(f"--job-prefix {args.job_prefix!r} is not the start of a Transcribe job name")
+        return Target(
+            input_bucket=checks.bucket_name("--bucket", args.bucket),
+            output_bucket=checks.bucket_name("--output-bucket", args.output_bucket),
+            job_name_prefix=args.job_prefix or "",
+        )
     needed = ("inputBucket", "outputBucket", "keyPrefix", "outputPrefix")
     return stack.target_of(args, needed + (("jobNamePrefix",) if args.wait else ()), UPLOAD_INSTEAD)
 
@@ -114,6 +136,6 @@ def add_parser(commands) -> None:
     upload.add_argument("--prefix", default="", metavar="P", help="put between the key prefix and the file name, e.g. 'team/'")
     upload.add_argument("--wait", action="store_true", help="follow each transcription job to its end and download the transcript")
     upload.add_argument("--out", metavar="DIR", help="where --wait saves the transcript files (default: .)")
-    upload.add_argument("--output-bucket", metavar="NAME", help="with --bucket: the transcripts bucket, to tell where they land and see error notes")
-    upload.add_argument("--job-prefix", default="", metavar="P", help="with --bucket --wait: the job-name prefix to look among (default: all jobs)")
+    upload.add_argument("--output-bucket", metavar="NAME", help="with --bucket --wait: the transcripts bucket, to read the error notes")
+    upload.add_argument("--job-prefix", metavar="P", help="with --bucket --wait: the start of the job names to look among (default: all jobs)")
     upload.set_defaults(run=run)

@@ -82,7 +82,11 @@ def checked_prefix(prefix: str) -> str:
             f"--prefix {prefix!r} is not a key prefix: use one such as 'team/'"
             f" (no leading '/', no '*', {naming.KEY_PREFIX_MAX} characters at most)"
         )
-    return prefix if not prefix or prefix.endswith("/") else prefix + "/"
+    folder = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+    # S3 takes such keys, but their transcripts could not be saved under --out.
+    if problem := naming.folder_problem(folder):
+        raise BadInput(f"--prefix {prefix!r} {problem}: name every folder, as in 'team/2026/'")
+    return folder
 
 
 def problem_with(path: Path) -> str | None:
@@ -117,6 +121,9 @@ def checked_files(paths: list[str], key_prefix: str, prefix: str) -> list[MediaF
             problems.append(f"{shown(name)}: {problem}")
             continue
         key = object_key(path.name, key_prefix, prefix)
+        if problem := naming.folder_problem(key):
+            problems.append(f"{name}: its S3 key {key!r} (the stack's keyPrefix {key_prefix!r}, --prefix, the file name) {problem}")
+            continue
         if key in owner_of_key:
             problems.append(f"{name}: same S3 key {key!r} as {owner_of_key[key]}: rename one of them")
             continue

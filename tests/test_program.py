@@ -520,9 +520,7 @@ def test_a_bad_setting_is_a_pulumi_run_error_so_the_cli_prints_only_its_sentence
 
 @pytest.mark.parametrize("name", ["media-in", "my.media.bucket", "a1b", "x" * 63, "192.168.5", "xn-bucket", "media-s3"])
 def test_valid_bucket_names_pass(name):
-    from infra.settings import bucket_name_problem
-
-    assert bucket_name_problem(name) is None
+    assert naming.bucket_name_problem(name) is None
 
 
 def test_47_extra_tags_fit_on_every_resource_and_job():

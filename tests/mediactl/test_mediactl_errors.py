@@ -40,7 +40,7 @@ def test_expired_credentials_are_one_line_with_what_to_do(run, aws_refuses, tmp_
 def test_access_denied_is_one_line(run, aws_refuses):
     aws_refuses(client_error("AccessDeniedException", "User: arn:aws:iam::1:user/x is not authorized", "ListTranscriptionJobs"))
 
-    result = run("jobs", "--prefix", "x-")
+    result = run("jobs", "--job-prefix", "x-")
 
     assert result.code == 1
     assert result.err.startswith("mediactl: error: access denied to ListTranscriptionJobs: the AWS identity in use lacks the permission")
@@ -52,7 +52,7 @@ def test_missing_credentials_are_one_line(run, monkeypatch):
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
-    result = run("jobs", "--prefix", "x-")
+    result = run("jobs", "--job-prefix", "x-")
 
     assert result.code == 1
     assert result.err.startswith("mediactl: error: no AWS credentials found")
@@ -91,7 +91,7 @@ def test_a_failed_upload_names_the_error_behind_it():
 def test_aws_region_alone_is_enough(run, monkeypatch):
     monkeypatch.delenv("AWS_DEFAULT_REGION")
 
-    result = run("jobs", "--prefix", "x-")
+    result = run("jobs", "--job-prefix", "x-")
 
     assert result.code == 0, result.err
 
@@ -100,7 +100,7 @@ def test_no_region_at_all_is_one_line(run, monkeypatch):
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.delenv("AWS_REGION")
 
-    result = run("jobs", "--prefix", "x-")
+    result = run("jobs", "--job-prefix", "x-")
 
     assert result.code == 1
     assert result.err == "mediactl: error: no AWS region: set AWS_REGION (or a region in your AWS profile), or use --stack\n"

@@ -66,7 +66,7 @@ def test_jobs_by_prefix_needs_no_stack(run, transcribe):
     mine = add_job(transcribe, "adhoc-", "x.wav", T0)
     add_job(transcribe, "other-", "y.wav", T0)
 
-    result = run("jobs", "--prefix", "adhoc-")
+    result = run("jobs", "--job-prefix", "adhoc-")
 
     assert result.code == 0, result.err
     assert mine in result.out
@@ -168,7 +168,7 @@ def test_list_jobs_reads_every_page_and_keeps_only_names_that_start_with_the_pre
 
 
 def test_jobs_refuses_a_prefix_no_job_name_can_start_with(run):
-    result = run("jobs", "--prefix", "no spaces/")
+    result = run("jobs", "--job-prefix", "no spaces/")
 
     assert result.code == 2
-    assert result.err == "mediactl: error: --prefix 'no spaces/' is not the start of a Transcribe job name\n"
+    assert result.err == "mediactl: error: --job-prefix 'no spaces/' is not the start of a Transcribe job name\n"

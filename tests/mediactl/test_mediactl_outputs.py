@@ -85,8 +85,8 @@ def test_redrive_and_clean_with_the_outputs_file_act_on_the_stack_without_the_pu
     [
         (["upload", "TALK"], ", or name the media bucket with --bucket NAME"),
         (["fetch", "talk.mp3"], ", or name the transcripts bucket with --bucket NAME"),
-        (["jobs"], ", or select the jobs with --prefix P"),
-        (["clean", "--yes"], ", or select the jobs with --prefix P"),
+        (["jobs"], ", or select the jobs with --job-prefix P"),
+        (["clean", "--yes"], ", or select the jobs with --job-prefix P"),
         (["redrive"], ""),
         (["status"], ""),
     ],

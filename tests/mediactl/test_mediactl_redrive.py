@@ -284,7 +284,10 @@ def test_delete_unreadable_without_export_is_refused_before_anything_is_touched(
     result = run("redrive", "--stack", "dev", "--delete-unreadable")
 
     assert result.code == 2
-    assert result.err == "mediactl: error: --delete-unreadable deletes the unreadable messages once --export has saved them: add --export DIR\n"
+    assert result.err == (
+        "mediactl: error: --delete-unreadable does nothing without --export DIR (it deletes the unreadable messages"
+        " --export saved): add --export DIR, or leave out --delete-unreadable\n"
+    )
     assert len(queued_bodies(sqs, pipeline.queue_url)) == 4
 
 

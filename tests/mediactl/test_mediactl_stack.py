@@ -176,8 +176,8 @@ def test_every_command_has_help(run, command):
 @pytest.mark.parametrize(
     ("command", "hint"),
     [
-        (["jobs", "--stack", "dev"], ", or select the jobs with --prefix P\n"),
-        (["clean", "--stack", "dev"], ", or select the jobs with --prefix P\n"),
+        (["jobs", "--stack", "dev"], ", or select the jobs with --job-prefix P\n"),
+        (["clean", "--stack", "dev"], ", or select the jobs with --job-prefix P\n"),
         (["redrive", "--stack", "dev"], "saved where the CLI is\n"),
         (["status", "--stack", "dev"], "saved where the CLI is\n"),
         (["fetch", "talk.mp3", "--stack", "dev"], ", or name the transcripts bucket with --bucket NAME\n"),

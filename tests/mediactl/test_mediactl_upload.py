@@ -163,21 +163,6 @@ def test_a_file_name_with_brackets_is_uploaded_as_it_is(run, pipeline, s3, tmp_p
     assert keys_in(s3, pipeline.input_bucket) == ["[live] talk.mp3"]
 
 
-@pytest.mark.parametrize(
-    ("flags", "message"),
-    [
-        (["--stack", "dev", "--out", "somewhere"], "--out says where --wait saves the transcripts"),
-        (["--stack", "dev", "--output-bucket", "x"], "--output-bucket and --job-prefix go with --bucket"),
-    ],
-)
-def test_flags_that_do_not_go_together_are_refused(run, pipeline, s3, tmp_path, flags, message):
-    result = run("upload", media(tmp_path, "talk.mp3"), *flags)
-
-    assert result.code == 2
-    assert result.err.startswith(f"mediactl: error: {message}")
-    assert keys_in(s3, pipeline.input_bucket) == []
-
-
 def test_a_file_name_that_is_not_utf8_is_one_line_and_nothing_is_uploaded(run, pipeline, s3, tmp_path):
     good = media(tmp_path, "good.mp3")
     latin1 = tmp_path / os.fsdecode(b"caf\xe9.mp3")
