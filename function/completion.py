@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 
 import naming
 import readable
+import subtitles
 from common import RETRIES, error_note, shared_settings, utc_seconds
 from metrics import NO_UNIT, Metrics
 
@@ -187,6 +188,8 @@ def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Se
         # name of Transcribe's), is put where the user looks for the transcript.
         s3.put_object(Bucket=settings.output_bucket, Key=json_key, Body=body, ContentType="application/json")
         _log(f"transcript copied from {source_key}", job_name, media_key, outcome="copied")
+    for source, usual in subtitles.place_redacted(job, media_key, settings.output_bucket, settings.output_prefix, s3):
+        _log(f"subtitles copied from {source} to {usual}", job_name, media_key, outcome="copied")
     s3.put_object(
         Bucket=settings.output_bucket,
         Key=text_key,

@@ -112,3 +112,67 @@ def test_a_redacting_job_without_a_redacted_uri_is_retried_not_read_unredacted(s
     with pytest.raises(ValueError, match="redacts PII but Transcribe names no redacted transcript"):
         stack.run(job_state_change(job_name))
     assert not [key for key in stack.output_objects() if key.startswith(PREFIX)]
+
+
+SUBTITLES = {
+    "srt": "1\n00:00:00,000 --> 00:00:02,000\nMy name is [PII] [PII].\n",
+    "vtt": "WEBVTT\n\n1\n00:00:00.000 --> 00:00:02.000\nMy name is [PII] [PII].\n",
+}
+
+
+def subtitle_keys_reported(stack, job_name: str) -> list[str]:
+    """Where GetTranscriptionJob says the job's subtitle files are."""
+    job = stack.transcribe.get_transcription_job(TranscriptionJobName=job_name)["TranscriptionJob"]
+    return [naming.s3_location(uri)[1] for uri in job["Subtitles"]["SubtitleFileUris"]]
+
+
+def test_with_unredacted_transcripts_the_redacted_subtitles_are_copied_beside_the_redacted_transcript(stack):
+    stack.monkeypatch.setenv("REDACT_PII", "redacted_and_unredacted")
+    job_name = stack.upload(CALL, subtitles=("srt", "vtt"))
+    keep_unredacted(stack, job_name, "My name is Efua Owusu.", "Efua", "Owusu")
+    reported = subtitle_keys_reported(stack, job_name)
+    # Beside the job's output, as its OutputKey put it: under the unredacted prefix.
+    assert sorted(reported) == [naming.subtitle_key("unredacted/" + PREFIX, CALL, fmt) for fmt in ("srt", "vtt")]
+    for key in reported:
+        stack.s3.put_object(Bucket=TRANSCRIPT_BUCKET, Key=key, Body=SUBTITLES[key.rsplit(".", 1)[1]].encode())
+
+    assert stack.run(job_state_change(job_name))["outcome"] == "transcribed"
+
+    under_transcripts = {key: body for key, body in stack.output_objects().items() if key.startswith(PREFIX)}
+    assert set(under_transcripts) == {
+        naming.transcript_key(PREFIX, CALL), naming.text_key(PREFIX, CALL), *(naming.subtitle_key(PREFIX, CALL, fmt) for fmt in SUBTITLES)
+    }
+    for fmt, body in SUBTITLES.items():
+        assert under_transcripts[naming.subtitle_key(PREFIX, CALL, fmt)].decode() == body
+    assert not [key for key, body in under_transcripts.items() if b"Efua" in body]
+    assert [name for name, _ in stack.calls].count("CopyObject") == 2
+
+
+def test_of_two_subtitle_files_of_a_format_only_the_one_named_like_the_redacted_transcript_is_copied(stack):
+    stack.monkeypatch.setenv("REDACT_PII", "redacted_and_unredacted")
+    job_name = stack.upload(CALL, subtitles=("srt",))
+    _, redacted_key = keep_unredacted(stack, job_name, "My name is Efua Owusu.", "Efua", "Owusu")
+    unredacted_srt = naming.subtitle_key("unredacted/" + PREFIX, CALL, "srt")
+    redacted_srt = redacted_key.removesuffix(".json") + ".srt"
+    stack.s3.put_object(Bucket=TRANSCRIPT_BUCKET, Key=unredacted_srt, Body=b"1\n00:00:00,000 --> 00:00:02,000\nMy name is Efua Owusu.\n")
+    stack.s3.put_object(Bucket=TRANSCRIPT_BUCKET, Key=redacted_srt, Body=SUBTITLES["srt"].encode())
+    transcribe_backends[DEFAULT_ACCOUNT_ID][REGION].transcriptions[job_name].subtitles["SubtitleFileUris"] = [
+        s3_uri(unredacted_srt), s3_uri(redacted_srt)
+    ]
+
+    assert stack.run(job_state_change(job_name))["outcome"] == "transcribed"
+
+    assert stack.read(naming.subtitle_key(PREFIX, CALL, "srt")) == SUBTITLES["srt"]
+
+
+def test_redacted_subtitles_already_at_their_usual_keys_are_left_as_they_are(stack):
+    stack.monkeypatch.setenv("REDACT_PII", "redacted")
+    job_name = stack.upload(CALL, subtitles=("srt",))
+    stack.complete(job_name, output(job_name, redacted(spoken("Call me at home, Kwame."), "Kwame")))
+    job = transcribe_backends[DEFAULT_ACCOUNT_ID][REGION].transcriptions[job_name]
+    job.transcript = {"RedactedTranscriptFileUri": s3_uri(naming.transcript_key(PREFIX, CALL))}
+    assert subtitle_keys_reported(stack, job_name) == [naming.subtitle_key(PREFIX, CALL, "srt")]
+
+    assert stack.run(job_state_change(job_name))["outcome"] == "transcribed"
+
+    assert "CopyObject" not in [name for name, _ in stack.calls]
