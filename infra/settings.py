@@ -402,11 +402,6 @@ def _check_redaction(s: Settings) -> None:
             f"redactPii is {s.redact_pii!r} but languageCode is {s.language_code!r}: Transcribe redacts batch"
             f" transcripts in {allowed} only, and not with language identification"
         )
-    if s.subtitle_formats:
-        raise SettingsError(
-            f"subtitleFormats is {list(s.subtitle_formats)} but redactPii is {s.redact_pii!r}: Transcribe's documentation does"
-            " not say subtitles are redacted, so they are not written beside redacted transcripts; leave subtitleFormats empty"
-        )
     if s.unredacted_prefix.startswith(s.output_prefix):
         raise SettingsError(
             f"redactPii is 'redacted_and_unredacted' but outputPrefix is {s.output_prefix!r}: the unredacted transcripts"

@@ -174,7 +174,6 @@ INVALID_OPTIONS = [
     ({"redactPii": "redacted", "languageCode": "auto"}, "not with language identification"),
     ({"redactPii": "redacted", "piiEntityTypes": ["NAME", "SHOE_SIZE"], "subtitleFormats": []}, "piiEntityTypes has ['SHOE_SIZE']"),
     ({"piiEntityTypes": ["NAME"]}, "piiEntityTypes is set but redactPii is 'off'"),
-    ({"redactPii": "redacted", "subtitleFormats": ["srt"]}, "subtitleFormats is ['srt'] but redactPii is 'redacted'"),
     ({"redactPii": "redacted_and_unredacted", "outputPrefix": "", "subtitleFormats": []}, "the unredacted transcripts go under 'unredacted/'"),
     ({"redactPii": "redacted_and_unredacted", "outputPrefix": "un", "subtitleFormats": []}, "which must not be inside outputPrefix"),
 ]
@@ -195,6 +194,16 @@ def test_the_redaction_languages_are_the_documented_ones_and_transcribe_language
 
     assert set(REDACTION_LANGUAGES) == {"en-US", "es-US", "fr-FR", "fr-CA", "de-DE", "de-CH", "it-IT", "pt-PT", "pt-BR"}
     assert set(REDACTION_LANGUAGES) <= set(transcribe_language_codes())
+
+
+@pytest.mark.parametrize("redact", ["redacted", "redacted_and_unredacted"])
+def test_subtitles_are_written_with_redaction_as_transcribe_redacts_them_too(redact):
+    # Transcribe's "Creating video subtitles": redacted content is reflected as 'PII' in both the
+    # subtitle and the transcript files.
+    program = run_program("prod", {"redactPii": redact})
+
+    assert environment(program)["SUBTITLE_FORMATS"] == "srt,vtt"
+    assert environment(program)["REDACT_PII"] == redact
 
 
 @pytest.mark.parametrize("language", ["en-US", "fr-CA", "pt-PT"])
