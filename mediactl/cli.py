@@ -11,13 +11,16 @@ import argparse
 import sys
 
 import transcribe_pipeline
-from mediactl import fetch_command, jobs_command, redrive_command, status, upload_command
+from mediactl import fetch_command, jobs_command, redrive_command, selftest, status, upload_command
 from mediactl.aws import describe_aws_error, is_aws_error
 from mediactl.errors import EXIT_FAILURE, EXIT_INTERRUPTED, ToolError
 from mediactl.terminal import PROGRAM, report_error
 
 # Each adds its commands to the parser, in the order `--help` lists them.
-COMMANDS = (upload_command.add_parser, jobs_command.add_parsers, fetch_command.add_parser, redrive_command.add_parser, status.add_parser)
+COMMANDS = (
+    upload_command.add_parser, jobs_command.add_parsers, fetch_command.add_parser, redrive_command.add_parser,
+    status.add_parser, selftest.add_parser,
+)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

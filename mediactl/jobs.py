@@ -80,12 +80,16 @@ def find_job(transcribe, prefix: str, media_uri: str, since: datetime, checked: 
     return None
 
 
-def wait_for_end(transcribe, job: dict, on_status, backoff: Backoff = POLL) -> dict:
-    """Poll the job until it is COMPLETED or FAILED; `on_status(status)` after each look."""
+def wait_for_end(transcribe, job: dict, on_status, backoff: Backoff = POLL, timeout: float | None = None) -> dict:
+    """Poll the job until it is COMPLETED or FAILED, or `timeout` seconds of waits have passed
+    (the job is then returned as it last was); `on_status(status)` after each look."""
     intervals = backoff.intervals()
-    while job.get("TranscriptionJobStatus") not in DONE:
+    waited = 0.0
+    while job.get("TranscriptionJobStatus") not in DONE and (timeout is None or waited < timeout):
         on_status(job.get("TranscriptionJobStatus", "QUEUED"))
-        pause(next(intervals))
+        interval = next(intervals)
+        pause(interval)
+        waited += interval
         job = describe_job(transcribe, job["TranscriptionJobName"])
     return job
 

@@ -79,23 +79,26 @@ def test_the_installed_mediactl_lists_every_command_in_its_help_from_another_dir
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: mediactl ")
-    for command in ("upload", "jobs", "fetch", "clean", "redrive", "status"):
+    for command in ("upload", "jobs", "fetch", "clean", "redrive", "status", "selftest"):
         assert f"\n    {command} " in result.stdout, command
 
 
-def test_the_installed_package_holds_the_lambda_source_and_reports_the_one_version(installed, tmp_path):
+def test_the_installed_package_holds_the_lambda_source_and_the_clip_and_reports_the_one_version(installed, tmp_path):
     script = (
-        "import importlib.metadata, transcribe_pipeline, transcribe_pipeline.function.naming as naming;"
-        "print(importlib.metadata.version('transcribe-pipeline'), transcribe_pipeline.__version__, naming.__file__)"
+        "import importlib.metadata, importlib.resources, transcribe_pipeline, transcribe_pipeline.function.naming as naming;"
+        "print(importlib.metadata.version('transcribe-pipeline'), transcribe_pipeline.__version__, naming.__file__,"
+        " importlib.resources.files('mediactl') / 'clip' / 'selftest.wav')"
     )
     result = run_installed(installed, "python", "-c", script, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    metadata_version, package_version, naming_file = result.stdout.split()
+    metadata_version, package_version, naming_file, clip = result.stdout.split()
     assert metadata_version == package_version == transcribe_pipeline.__version__
-    # The installed copy, not the checkout's function/ directory.
+    # The installed copies, not the checkout's function/ directory and clip.
     assert Path(naming_file).is_relative_to(installed.parent)
     assert Path(naming_file).parent.name == "function" and Path(naming_file).parent.parent.name == "transcribe_pipeline"
+    assert Path(clip).is_relative_to(installed.parent)
+    assert Path(clip).read_bytes() == (ROOT / "mediactl" / "clip" / "selftest.wav").read_bytes()
 
 
 def test_python_m_mediactl_runs_from_the_checkout():
