@@ -7,13 +7,13 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from transcribe_pipeline.function import naming, readable
 from mediactl import dead_letters, jobs, queues
 from mediactl.aws import ACCESS_DENIED_CODES, describe_aws_error, error_code
 from mediactl.jobs import CLOCK_SLACK
 from mediactl.stack import Target
 from mediactl.transcripts import download, error_note, local_path, read_transcript, s3_location
 from mediactl.uploads import Uploaded
+from transcribe_pipeline.function import naming, readable
 
 
 @dataclass

@@ -7,11 +7,11 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
-from transcribe_pipeline.function import naming
 from mediactl import checks, jobs, stack
 from mediactl.aws import Clients
 from mediactl.errors import EXIT_FAILURE, BadInput
 from mediactl.terminal import confirmed, count, err, note, out
+from transcribe_pipeline.function import naming
 
 STATUS_STYLES = {"COMPLETED": "green", "FAILED": "red", "IN_PROGRESS": "yellow", "QUEUED": "cyan"}
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from transcribe_pipeline.function import naming, readable
 from mediactl.aws import is_missing
 from mediactl.errors import BadInput, ToolError
 from mediactl.stack import Target
+from transcribe_pipeline.function import naming, readable
 
 FORMATS = ("json", "txt", "srt", "vtt")
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from rich.text import Text
 
-from transcribe_pipeline.function import naming
 from mediactl import checks, stack, uploads
 from mediactl.aws import Clients
 from mediactl.errors import EXIT_FAILURE, BadInput, Interrupted
 from mediactl.follow import follow_upload
 from mediactl.stack import Target
 from mediactl.terminal import PROGRAM, err, note, out, report_error
+from transcribe_pipeline.function import naming
 
 UPLOAD_HELP = """\
 Check every file first (it exists, is not empty, is mp3, mp4, wav, flac, ogg, amr, webm or m4a in

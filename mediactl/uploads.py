@@ -10,9 +10,9 @@ from botocore.exceptions import ClientError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from transcribe_pipeline.function import naming
 from mediactl.aws import error_code
 from mediactl.errors import BadInput, ToolError
+from transcribe_pipeline.function import naming
 
 MB = 1024**2
 # Files above 8 MB go up in 8 MB parts, ten at a time (boto3's managed transfer).

@@ -9,7 +9,7 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from hints import assert_run_as_printed
-from mediactl_fakes import REGION, FunctionFailed, deploy, outputs_file, queue_bodies
+from mediactl_fakes import REGION, FunctionFailed, deploy, queue_bodies
 
 EMPTY_DLQ = "dead-letter queue: empty\n"
 SAMPLES = Path(__file__).parents[1] / "samples"

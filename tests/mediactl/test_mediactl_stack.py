@@ -1,7 +1,6 @@
 """`--stack NAME`: reading the stack's outputs with the Pulumi CLI, where it runs, and each way
 that fails."""
 
-import sys
 from pathlib import Path
 
 import boto3
