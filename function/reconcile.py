@@ -23,11 +23,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
 import boto3
-from botocore.exceptions import ClientError
 
 import naming
 from common import RECONCILER_SOURCE, RETRIES, SharedSettings, get_job, shared_settings
-from ledger import COMPLETED, FAILED, FIRST_CHECK_AFTER, QUEUED, RESEND_AFTER, STARTED, Ledger, request_body
+import unrecorded
+from ledger import FAILED, FIRST_CHECK_AFTER, QUEUED, RESEND_AFTER, STARTED, Ledger
+from unrecorded import Place, Sender
 from metrics import Metrics
 from pace import Pacer
 from reconcile_state import PassState, RunState
@@ -206,37 +207,19 @@ def resend_queued(report: Report, backlog: Backlog, until: float) -> None:
     """Send again what is due (its message nears the queue's retention), and, when the queue is
     empty, what is still queued after the grace period (its message was lost)."""
     now = clock.time()
-    batch = []
+    sender = Sender(sqs, SETTINGS.upload_queue_url, ledger, "resend")
     for entry in ledger.due(QUEUED, now if backlog.messages else now + ledger_resend_horizon()):
         if clock.monotonic() >= until:
             break
         if (entry.due or 0) > now and (entry.queued_at or now) > now - GRACE:
             continue  # just recorded: its message is on its way
-        batch.append(entry)
-        if len(batch) == 10:
-            report.resent += send(batch, "resend")
-            batch = []
-    report.resent += send(batch, "resend")
+        sender.add(entry)
+    report.resent += sender.flush()
 
 
 def ledger_resend_horizon() -> float:
     """With the upload queue empty, every queued upload is due: its message is gone."""
     return float(RESEND_AFTER + QUEUE_RETENTION)
-
-
-def send(entries: list, origin: str) -> int:
-    """Send each entry's upload to the upload queue as a request, ten at a time; mark the ledger;
-    how many were sent."""
-    if not entries:
-        return 0
-    bodies = [request_body(e.bucket, e.key, e.etag, e.size, origin) for e in entries]
-    answer = sqs.send_message_batch(
-        QueueUrl=SETTINGS.upload_queue_url, Entries=[{"Id": str(n), "MessageBody": b} for n, b in enumerate(bodies)]
-    )
-    failed = {int(item["Id"]) for item in answer.get("Failed", [])}
-    for n, entry in enumerate(entries):
-        (ledger.resend_now if n in failed else ledger.sent_again)(entry)
-    return len(entries) - len(failed)
 
 
 # --- 3. media objects with no ledger item ---------------------------------------------------------
@@ -251,10 +234,16 @@ def find_unrecorded(report: Report, backlog: Backlog, deadline: float) -> None:
     if state.cursor:
         listing["StartAfter"] = state.cursor
     pages = s3.get_paginator("list_objects_v2").paginate(**listing)
+    place = Place(SETTINGS.media_bucket, SETTINGS.output_bucket, SETTINGS.output_prefix, SETTINGS.job_name_prefix,
+                  SETTINGS.upload_queue_url)  # fmt: skip
     for page in pages:
         objects = page.get("Contents", [])
         report.objects_listed += len(objects)
-        settle_unrecorded([o for o in objects if state.should_check(o, SLACK) and naming.media_format(o["Key"])], report)
+        candidates = [o for o in objects if state.should_check(o, SLACK) and naming.media_format(o["Key"])]
+        sender = Sender(sqs, SETTINGS.upload_queue_url, ledger, "reconcile")
+        found = unrecorded.settle(candidates, place, ledger, s3, sender, "reconcile", log=log_unrecorded)
+        report.unrecorded_sent += found.sent
+        report.adopted += found.adopted
         if objects:
             state = state.at(objects[-1]["Key"])
         if clock.monotonic() >= deadline and page.get("IsTruncated"):
@@ -264,55 +253,8 @@ def find_unrecorded(report: Report, backlog: Backlog, deadline: float) -> None:
     report.pass_complete = True
 
 
-def settle_unrecorded(objects: list[dict], report: Report) -> None:
-    for chunk in (objects[i : i + 100] for i in range(0, len(objects), 100)):
-        wanted = {(naming.ledger_id(SETTINGS.media_bucket, o["Key"]), naming.upload_version(o["ETag"], o["Size"])): o for o in chunk}
-        known = ledger.get_many(list(wanted))
-        batch = []
-        for pair, obj in wanted.items():
-            if pair in known or adopt(obj):
-                report.adopted += pair not in known
-                continue
-            entry, created = ledger.record(SETTINGS.media_bucket, obj["Key"], obj["ETag"], obj["Size"],
-                                           SETTINGS.job_name_prefix, origin="reconcile")  # fmt: skip
-            if created:
-                logger.warning("media object with no ledger item: sent to the upload queue",
-                               extra={"key": obj["Key"], "outcome": "unrecorded"})  # fmt: skip
-                batch.append(entry)
-            if len(batch) == 10:
-                report.unrecorded_sent += send(batch, "reconcile")
-                batch = []
-        report.unrecorded_sent += send(batch, "reconcile")
-
-
-def adopt(obj: dict) -> bool:
-    """Record an object that already has its transcript or error note (written after the object)
-    as done; False when it has neither."""
-    key = obj["Key"]
-    for state, output_key in ((COMPLETED, naming.transcript_key), (FAILED, naming.error_key)):
-        found = head(SETTINGS.output_bucket, output_key(SETTINGS.output_prefix, key))
-        if found is not None and found["LastModified"] >= obj["LastModified"]:
-            reason = error_reason(output_key(SETTINGS.output_prefix, key)) if state == FAILED else ""
-            ledger.adopt(SETTINGS.media_bucket, key, obj["ETag"], obj["Size"], state, reason)
-            logger.info(f"already {state}: recorded", extra={"key": key, "outcome": "adopted"})
-            return True
-    return False
-
-
-def head(bucket: str, key: str) -> dict | None:
-    try:
-        return s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
-
-
-def error_reason(key: str) -> str:
-    try:
-        return str(json.loads(s3.get_object(Bucket=SETTINGS.output_bucket, Key=key)["Body"].read()).get("reason", ""))
-    except (ValueError, AttributeError):
-        return "see the .error.json note"
+def log_unrecorded(key: str) -> None:
+    logger.warning("media object with no ledger item: sent to the upload queue", extra={"key": key, "outcome": "unrecorded"})
 
 
 def record_metrics(report: Report) -> None:
