@@ -15,6 +15,7 @@ Transcribe job for each media upload the messages report, at the pace the stack 
 The handler never raises for a batch: it reports every message whose uploads are not all started.
 """
 
+import dataclasses
 import functools
 import logging
 import os
@@ -29,7 +30,7 @@ import naming
 import sqs_batch
 from common import RETRIES, error_note, utc_seconds
 from job_request import job_request
-from ledger import DELETED, STARTABLE, Entry, Ledger
+from ledger import DELETED, REJECTED, STARTABLE, STARTED, Entry, Ledger
 from metrics import Metrics
 from pace import Pacer, backoff
 from reports import Upload, uploads_of
@@ -115,8 +116,10 @@ def lambda_handler(event, context):
 def handle_batch(event, context):
     deadline = Deadline.of(context)
     messages = []
+    known = {}
     for sqs_record in sqs_batch.sqs_records_of(event):
         message = sqs_batch.message_of(sqs_record, clock.time())
+        message.entries = known
         try:
             message.uploads = uploads_of(message.body)
         except BadRecord as error:
@@ -147,14 +150,28 @@ class Deadline:
 
 def record(upload: Upload, message: Message) -> Entry:
     """The upload's ledger entry, recording it first if need be (raises BackPressure)."""
-    if upload not in message.entries:
+    if upload.identity not in message.entries:
         try:
             entry, _ = ledger.record(upload.bucket, upload.key, upload.etag, upload.size, SETTINGS.job_name_prefix,
                                      origin=upload.origin or "s3", sent_at=message.sent_at)  # fmt: skip
         except (ClientError, ConnectionError, HTTPClientError) as error:
             raise back_pressure(error) or error
-        message.entries[upload] = entry
-    return message.entries[upload]
+        message.entries[upload.identity] = entry
+    return message.entries[upload.identity]
+
+
+def revive(upload: Upload, tombstone: Entry, message: Message) -> Entry:
+    """The same content, uploaded again after it was erased, is a new upload."""
+    try:
+        entry = ledger.revive(tombstone, upload.bucket, upload.key, upload.etag, upload.size, SETTINGS.job_name_prefix,
+                              origin=upload.origin or "s3", sent_at=message.sent_at)  # fmt: skip
+    except (ClientError, ConnectionError, HTTPClientError) as error:
+        raise back_pressure(error) or error
+    if entry is None:  # another report revived it first
+        message.entries.pop(upload.identity, None)
+        return record(upload, message)
+    message.entries[upload.identity] = entry
+    return entry
 
 
 def record_first_receives(messages: list[Message]) -> None:
@@ -207,6 +224,8 @@ def advance(upload: Upload, message: Message, deadline: Deadline) -> str | None:
     """Take one upload as far as it goes: nothing if the ledger says it was dealt with, else its
     job started (or its media rejected) and the ledger told. None: no time left to try."""
     entry = record(upload, message)
+    if entry.state == DELETED and upload.written and upload.written > (entry.deleted_at or float("inf")):
+        entry = revive(upload, entry, message)
     if entry.state not in STARTABLE:
         outcome = "erased" if entry.state == DELETED else "duplicate"
         _log(f"already {entry.state}: nothing to start", upload.key, entry.job_name, outcome=outcome)
@@ -223,6 +242,7 @@ def advance(upload: Upload, message: Message, deadline: Deadline) -> str | None:
         raise back_pressure(error) or error
     if not moved:
         _log(f"the ledger had already moved on from {entry.state}", upload.key, entry.job_name, outcome="noted")
+    message.entries[upload.identity] = dataclasses.replace(entry, state=REJECTED if outcome == "rejected" else STARTED)
     return outcome
 
 
@@ -312,7 +332,7 @@ def tell_ledger(message: Message, change) -> None:
     """Apply `change` to the entries of the message's uploads not done with; a failure is only
     logged (the reconciler and audit see the entry as it stands)."""
     for upload in message.uploads:
-        if entry := message.entries.get(upload):
+        if entry := message.entries.get(upload.identity):
             try:
                 change(entry)
             except (ClientError, BotoCoreError) as error:

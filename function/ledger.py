@@ -92,6 +92,7 @@ class Entry:
     ended_at: float | None = None
     due: float | None = None
     checks: int = 0
+    deleted_at: float | None = None
 
     @classmethod
     def of(cls, item: dict) -> "Entry":
@@ -101,7 +102,7 @@ class Entry:
             bucket=v.get("bucket", ""), size=v.get("size"), etag=v.get("etag", ""), job_name=v.get("jobName", ""),
             attempt=v.get("attempt", 0), origin=v.get("origin", ""), reason=v.get("reason", ""),
             minutes=v.get("minutes"), queued_at=v.get("queuedAt"), started_at=v.get("startedAt"),
-            ended_at=v.get("endedAt"), due=v.get("due"), checks=v.get("checks", 0),
+            ended_at=v.get("endedAt"), due=v.get("due"), checks=v.get("checks", 0), deleted_at=v.get("deletedAt"),
         )  # fmt: skip
 
     @property
@@ -161,6 +162,26 @@ class Ledger:
             old = error.response.get("Item") or self._get(item["media"], item["version"])
             return Entry.of(old), False
         return Entry.of(item), True
+
+    def revive(self, tombstone: Entry, bucket: str, key: str, etag: str, size: int, job_name_prefix: str, *,
+               origin: str, sent_at: float | None = None) -> Entry | None:  # fmt: skip
+        """The same content uploaded again after it was erased: a new queued item in place of the
+        tombstone, with a job name no earlier job of the version had. None if the tombstone
+        changed meanwhile."""
+        now = self.clock()
+        attempt = int(tombstone.deleted_at or now)
+        item = {
+            **tombstone.keys, "key": _s(key), "bucket": _s(bucket), "size": _n(size), "etag": _s(etag.strip('"')),
+            "state": _s(QUEUED), "attempt": _n(attempt), "origin": _s(origin), "queuedAt": _n(now),
+            "jobName": _s(job_name_of(job_name_prefix, bucket, key, tombstone.version, attempt)),
+            "pending": _s(QUEUED), "due": _n((sent_at or now) + RESEND_AFTER),
+        }  # fmt: skip
+        revived = conditionally(
+            self.client.put_item, TableName=self.table, Item=item, ConditionExpression="#state = :deleted AND deletedAt = :when",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":deleted": _s(DELETED), ":when": _n(tombstone.deleted_at or 0)},
+        )  # fmt: skip
+        return Entry.of(item) if revived else None
 
     def adopt(self, bucket: str, key: str, etag: str, size: int, state: str, reason: str = "") -> bool:
         """Record an upload that already has its transcript (`completed`) or error note
@@ -329,7 +350,10 @@ class Ledger:
         )  # fmt: skip
 
 
-def request_body(bucket: str, key: str, etag: str, size: int, origin: str) -> str:
+def request_body(bucket: str, key: str, etag: str, size: int, origin: str, written: float | None = None) -> str:
     """An upload queue message that reports one upload, as the reconciler and the media tool send
-    it (S3 sends its own notifications)."""
-    return json.dumps({"Requests": [{"bucket": bucket, "key": key, "eTag": etag.strip('"'), "size": int(size), "origin": origin}]})
+    it (S3 sends its own notifications); `written`: when S3 wrote the object, if known."""
+    request = {"bucket": bucket, "key": key, "eTag": etag.strip('"'), "size": int(size), "origin": origin}
+    if written is not None:
+        request["written"] = written
+    return json.dumps({"Requests": [request]})

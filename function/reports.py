@@ -6,6 +6,7 @@ import json
 import logging
 import urllib.parse
 from dataclasses import dataclass
+from datetime import datetime
 
 import naming
 from sqs_batch import BadRecord
@@ -20,10 +21,17 @@ class Upload:
     etag: str
     size: int
     origin: str = "s3"
+    written: float | None = None
+    """When S3 wrote the object (epoch seconds), when the report says."""
 
     @property
     def media_uri(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """The media object version it reports, however it was reported."""
+        return self.bucket, self.key, naming.upload_version(self.etag, self.size)
 
 
 def uploads_of(body: str) -> list[Upload]:
@@ -60,16 +68,25 @@ def upload_of(record) -> Upload | None:
         return None
     if not item.get("eTag") or item.get("size") is None:
         raise BadRecord(f"record for {key!r} has no eTag and size to tell uploads apart")
-    return Upload(bucket=bucket, key=key, etag=item["eTag"], size=int(item["size"]))
+    return Upload(bucket=bucket, key=key, etag=item["eTag"], size=int(item["size"]), written=event_time(record))
 
 
 def upload_of_request(request) -> Upload | None:
     """The upload a request (from the reconciler or the media tool) reports."""
     try:
-        upload = Upload(request["bucket"], request["key"], request["eTag"], int(request["size"]), str(request.get("origin", "")))
+        written = float(request["written"]) if request.get("written") is not None else None
+        upload = Upload(request["bucket"], request["key"], request["eTag"], int(request["size"]), str(request.get("origin", "")), written)
     except (KeyError, TypeError, ValueError):
         raise BadRecord("request is not an upload report: it needs bucket, key, eTag and size") from None
     return upload if is_media(upload.key) else None
+
+
+def event_time(record: dict) -> float | None:
+    """An S3 event record's eventTime, in epoch seconds; None when absent or unreadable."""
+    try:
+        return datetime.fromisoformat(record["eventTime"].replace("Z", "+00:00")).timestamp()
+    except (KeyError, AttributeError, ValueError):
+        return None
 
 
 def is_media(key: str) -> bool:

@@ -45,7 +45,8 @@ class Message:
     uploads: list = field(default_factory=list)
     """The media uploads it reports that are not yet done with."""
     entries: dict = field(default_factory=dict)
-    """Upload -> its ledger entry, once recorded."""
+    """Upload identity -> its ledger entry, once recorded (one dict for the whole batch, so that
+    two messages reporting the same upload see each other's progress)."""
     error: str = ""
     """Why an upload could not be started, when that was not back-pressure."""
     unreadable: str = ""
