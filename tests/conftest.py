@@ -14,7 +14,7 @@ from moto.sqs.models import sqs_backends
 from moto.transcribe.models import FakeTranscriptionJob
 
 import esm
-from aws_model import assert_valid_request
+from aws_model import assert_valid_request, check_against_model
 from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET
 from lambda_env import FAKE_CREDENTIALS, REGION, LambdaContext, VirtualClock, fresh_import
 from ledger_table import TABLE, create_ledger_table
@@ -167,11 +167,6 @@ def pipeline(aws_credentials, handler_env):
         handler.transcribe.meta.events.register("provide-client-params.transcribe.StartTranscriptionJob", check_and_keep)
         handler.dynamodb.meta.events.register("provide-client-params.dynamodb", check_against_model)
         yield result
-
-
-def check_against_model(params, model, **_):
-    """Check a request against botocore's model of its operation (moto accepts what AWS refuses)."""
-    assert_valid_request(model.service_model.service_name, model.name, params)
 
 
 @pytest.fixture
