@@ -89,7 +89,7 @@ COMPUTED = {
     "aws:cloudwatch/dashboard:Dashboard": {"dashboardArn": "arn:aws:cloudwatch::{account}:dashboard/{name}"},
     "aws:dynamodb/table:Table": {"name": "{name}", "arn": "arn:aws:dynamodb:{region}:{account}:table/{name}"},
     "aws:scheduler/scheduleGroup:ScheduleGroup": {"name": "{name}", "arn": "arn:aws:scheduler:{region}:{account}:schedule-group/{name}"},
-    "aws:scheduler/schedule:Schedule": {"arn": "arn:aws:scheduler:{region}:{account}:schedule/{name}"},
+    "aws:scheduler/schedule:Schedule": {"name": "{name}", "arn": "arn:aws:scheduler:{region}:{account}:schedule/{name}"},
 }
 
 
