@@ -7,7 +7,9 @@ import pulumi_aws as aws
 
 from infra.completion import CompletionStage, CompletionStageArgs
 from infra.failures import FailureQueue
+from infra.ledger import LedgerTable, LedgerTableArgs
 from infra.observability import Observability, ObservabilityArgs
+from infra.reconciler import Reconciler, ReconcilerArgs
 from infra.settings import load_settings
 from infra.storage import PrivateBucket, PrivateBucketArgs
 from infra.transcribe_options import TranscribeOptions, TranscribeOptionsArgs
@@ -50,6 +52,10 @@ uploads = UploadQueue(
         tags=settings.tags,
     ),
 )
+ledger = LedgerTable(
+    "ledger",
+    LedgerTableArgs(retain=settings.retain_data, point_in_time_recovery=settings.point_in_time_recovery, tags=settings.tags),
+)
 options = TranscribeOptions(
     "transcribe-options", TranscribeOptionsArgs(settings=settings, bucket_name=transcripts.bucket_name)
 )
@@ -64,6 +70,8 @@ upload = UploadStage(
         dead_letter_queue_arn=uploads.dead_letter_arn,
         dead_letter_queue_url=uploads.dead_letter_url,
         account_id=account_id,
+        ledger_table_name=ledger.name,
+        ledger_table_arn=ledger.arn,
         options_environment=options.environment,
     ),
 )
@@ -77,9 +85,30 @@ completion = CompletionStage(
         partition=partition,
         region=region,
         account_id=account_id,
+        ledger_table_name=ledger.name,
+        ledger_table_arn=ledger.arn,
     ),
 )
 failures.accept_undelivered_events([completion.rule_arn])
+reconciler = Reconciler(
+    "reconciler",
+    ReconcilerArgs(
+        settings=settings,
+        media_bucket_name=media.bucket_name,
+        media_bucket_arn=media.arn,
+        output_bucket_name=transcripts.bucket_name,
+        output_bucket_arn=transcripts.arn,
+        ledger_table_name=ledger.name,
+        ledger_table_arn=ledger.arn,
+        upload_queue_url=uploads.url,
+        upload_queue_arn=uploads.arn,
+        completion_function_name=completion.function_name,
+        completion_function_arn=completion.function_arn,
+        transcription_jobs=completion.job_arns,
+        failure_queue_arn=failures.arn,
+        account_id=account_id,
+    ),
+)
 observability = Observability(
     "observability",
     ObservabilityArgs(
@@ -89,7 +118,7 @@ observability = Observability(
         upload_queue_name=uploads.queue_name,
         dead_letter_queue_name=uploads.dead_letter_name,
         failure_queue_name=failures.queue.name,
-        functions={"upload": upload.function_name, "completion": completion.function_name},
+        functions={"upload": upload.function_name, "completion": completion.function_name, "reconcile": reconciler.function_name},
     ),
 )
 
@@ -103,6 +132,8 @@ pulumi.export("accessLogBucket", access_logs.bucket_name)
 pulumi.export("logGroupName", upload.log_group_name)
 pulumi.export("completionFunctionName", completion.function_name)
 pulumi.export("completionLogGroupName", completion.log_group_name)
+pulumi.export("ledgerTableName", ledger.name)
+pulumi.export("reconcileFunctionName", reconciler.function_name)
 pulumi.export("region", region)
 pulumi.export("dashboardUrl", observability.dashboard_url)
 pulumi.export("alarmTopicArn", observability.topic_arn)

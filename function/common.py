@@ -2,9 +2,11 @@
 variables both read, and the note that says why a media file has no transcript."""
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 import naming
 
@@ -13,15 +15,43 @@ import naming
 RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 6})
 
 DEFAULT_JOB_NAME_PREFIX = "transcribe-"
+# The `source` of the job-end events the reconciler hands the completion function for jobs whose
+# own Transcribe event never came; shaped like Transcribe's otherwise.
+RECONCILER_SOURCE = "transcribe-pipeline.reconciler"
+
+
+@dataclass(frozen=True)
+class SharedSettings:
+    """What every function of the stack reads from its environment."""
+
+    output_bucket: str
+    output_prefix: str
+    job_name_prefix: str
+    ledger_table: str
+
+
+def get_job(transcribe, job_name: str) -> dict | None:
+    """The job as GetTranscriptionJob describes it, or None when Transcribe cannot find it."""
+    try:
+        return transcribe.get_transcription_job(TranscriptionJobName=job_name)["TranscriptionJob"]
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        if details.get("Code") == "BadRequestException" and "couldn't be found" in details.get("Message", ""):
+            return None
+        raise
 
 
 def shared_settings(env) -> dict[str, str]:
-    """OUTPUT_BUCKET (the one required variable), OUTPUT_PREFIX and JOB_NAME_PREFIX, checked."""
+    """OUTPUT_BUCKET and LEDGER_TABLE (required), OUTPUT_PREFIX and JOB_NAME_PREFIX, checked."""
     output_bucket = env.get("OUTPUT_BUCKET", "")
     if not output_bucket:
         raise ValueError("OUTPUT_BUCKET is not set: it must name the bucket for transcripts")
+    ledger_table = env.get("LEDGER_TABLE", "")
+    if not ledger_table:
+        raise ValueError("LEDGER_TABLE is not set: it must name the stack's ledger table (DynamoDB)")
     return {
         "output_bucket": output_bucket,
+        "ledger_table": ledger_table,
         "output_prefix": check_output_prefix(env.get("OUTPUT_PREFIX", naming.DEFAULT_OUTPUT_PREFIX)),
         "job_name_prefix": check_job_name_prefix(env.get("JOB_NAME_PREFIX") or DEFAULT_JOB_NAME_PREFIX),
     }

@@ -4,30 +4,33 @@ user looks for it, next to the JSON transcript.
 - COMPLETED: `<transcript base>.txt`, the transcript as readable paragraphs, or one line per
   speaker turn (`Speaker 1: ...`) when the job labelled speakers.
 - FAILED: `<transcript base>.error.json`, with Transcribe's reason.
-- Either way, a short message to the notification topic when there is one.
+- Either way, a short message to the notification topic when there is one, and the end in the
+  ledger (nothing at all is written for an object erased meanwhile).
 
 The keys come from `naming`, the rules the upload handler named the job's output with. A repeated
 event rewrites the same objects (and sends the message again). Jobs Transcribe no longer knows
 are logged and ignored; errors reading or writing raise, so EventBridge retries the event and
-finally keeps it in the failure queue.
+finally keeps it in the failure queue. Besides Transcribe's events, the function takes the same
+events from the reconciler, for jobs whose own event never came (Transcribe sends its events on a
+best-effort basis).
 """
 
 import json
 import logging
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 import boto3
-from botocore.exceptions import ClientError
 
 import naming
 import readable
 import subtitles
-from common import RETRIES, error_note, shared_settings, utc_seconds
+from common import RECONCILER_SOURCE, RETRIES, SharedSettings, error_note, get_job, shared_settings, utc_seconds
+from ledger import COMPLETED, FAILED, Entry, Ledger
 from metrics import NO_UNIT, Metrics
+from notification import clock, completed_message, failed_message, language_of, publish, subject
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
@@ -36,19 +39,13 @@ DETAIL_TYPE = "Transcribe Job State Change"
 # The end states the EventBridge rule forwards; other states are logged and skipped.
 END_STATES = ("COMPLETED", "FAILED")
 
-# SNS takes subjects of ASCII characters, without line breaks, under 100 characters.
-SUBJECT_MAX = 99
-
 _TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(SharedSettings):
     """What the function reads from its environment, once, at start."""
 
-    output_bucket: str
-    output_prefix: str
-    job_name_prefix: str
     topic_arn: str = ""
 
     @classmethod
@@ -69,6 +66,7 @@ SETTINGS = Settings.from_environ(os.environ)
 transcribe = boto3.client("transcribe", config=RETRIES)
 s3 = boto3.client("s3", config=RETRIES)
 sns = boto3.client("sns", config=RETRIES)
+ledger = Ledger(boto3.client("dynamodb", config=RETRIES), SETTINGS.ledger_table)
 # What an invocation counts, written as one metrics line at its end.
 metrics = Metrics(os.environ.get("METRICS_NAMESPACE", ""), "completion")
 
@@ -113,13 +111,13 @@ def handle_event(event):
     if end.status not in END_STATES:
         _log(f"skipped: status {end.status} is not an end state", end.job_name, outcome="skipped")
         return {"jobName": end.job_name, "outcome": "skipped"}
-    outcome = handle_job_end(end, SETTINGS, transcribe, s3, sns)
+    outcome = handle_job_end(end, SETTINGS, transcribe, s3, sns, ledger)
     return {"jobName": end.job_name, "outcome": outcome}
 
 
 def job_end_of(event) -> JobEnd:
     """The job and status a Transcribe state-change event reports; anything else is refused."""
-    if not isinstance(event, dict) or event.get("source") != "aws.transcribe":
+    if not isinstance(event, dict) or event.get("source") not in ("aws.transcribe", RECONCILER_SOURCE):
         raise BadEvent("event is not from aws.transcribe: expected a Transcribe Job State Change event")
     if event.get("detail-type") != DETAIL_TYPE:
         raise BadEvent(f"Transcribe event is a {event.get('detail-type')!r}: expected a {DETAIL_TYPE!r}")
@@ -138,8 +136,8 @@ def job_end_of(event) -> JobEnd:
     )
 
 
-def handle_job_end(end: JobEnd, settings: Settings, transcribe, s3, sns) -> str:
-    """Write what one ended job leaves for the user; returns the outcome."""
+def handle_job_end(end: JobEnd, settings: Settings, transcribe, s3, sns, ledger: Ledger) -> str:
+    """Write what one ended job leaves for the user, and record its end; returns the outcome."""
     if not end.job_name.startswith(settings.job_name_prefix):
         _log("ignored: not this stack's job", end.job_name, outcome="ignored")
         return "ignored"
@@ -151,20 +149,26 @@ def handle_job_end(end: JobEnd, settings: Settings, transcribe, s3, sns) -> str:
     if status not in END_STATES:
         raise JobNotFinished(f"job {end.job_name} is {status} although the event says {end.status}; retry later")
     media_bucket, media_key = media_of(job)
+    entry, erased = ledger.find_job(media_bucket, media_key, end.job_name)
+    if erased:
+        _log("ignored: the media was erased (mediactl delete); nothing is written", end.job_name, outcome="erased")
+        return "erased"
+    if entry is None:
+        _log("no ledger item names the job (started before the ledger): the reconciler records it", end.job_name,
+             media_key, outcome="unrecorded")  # fmt: skip
     if status == "COMPLETED":
-        return record_transcript(job, media_bucket, media_key, settings, s3, sns)
-    return record_failure(job, end, media_bucket, media_key, settings, s3, sns)
+        outcome, minutes = record_transcript(job, media_bucket, media_key, settings, s3, sns)
+        end_in_ledger(ledger, entry, COMPLETED, minutes=minutes)
+        return outcome
+    outcome, reason = record_failure(job, end, media_bucket, media_key, settings, s3, sns)
+    end_in_ledger(ledger, entry, FAILED, reason=reason)
+    return outcome
 
 
-def get_job(transcribe, job_name: str) -> dict | None:
-    """The job as GetTranscriptionJob describes it, or None when Transcribe cannot find it."""
-    try:
-        return transcribe.get_transcription_job(TranscriptionJobName=job_name)["TranscriptionJob"]
-    except ClientError as error:
-        details = error.response.get("Error", {})
-        if details.get("Code") == "BadRequestException" and "couldn't be found" in details.get("Message", ""):
-            return None
-        raise
+def end_in_ledger(ledger: Ledger, entry: Entry | None, state: str, reason: str = "", minutes: float | None = None) -> None:
+    if entry is not None and not ledger.end(entry, state, reason, minutes):
+        _log("the media was erased while its transcript was written", entry.job_name, entry.key, outcome="erased",
+             level=logging.WARNING)  # fmt: skip
 
 
 def media_of(job: dict) -> tuple[str, str]:
@@ -176,7 +180,8 @@ def media_of(job: dict) -> tuple[str, str]:
     return bucket, key
 
 
-def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Settings, s3, sns) -> str:
+def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Settings, s3, sns) -> tuple[str, float | None]:
+    """Write the `.txt` (and the redacted JSON where the user looks for it); (outcome, minutes)."""
     job_name = job["TranscriptionJobName"]
     json_key = naming.transcript_key(settings.output_prefix, media_key)
     text_key = naming.text_key(settings.output_prefix, media_key)
@@ -198,7 +203,8 @@ def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Se
     )
     _log("text transcript written", job_name, media_key, outcome="transcribed")
     metrics.add("JobsCompleted")
-    if (seconds := readable.duration_of(results)) is not None:
+    seconds = readable.duration_of(results)
+    if seconds is not None:
         metrics.add("TranscriptMinutes", seconds / 60, unit=NO_UNIT)
 
     if settings.topic_arn:
@@ -221,10 +227,11 @@ def record_transcript(job: dict, media_bucket: str, media_key: str, settings: Se
             completed_message(f"s3://{media_bucket}/{media_key}", facts, settings.output_bucket, files),
         )
         _log("notification sent", job_name, media_key, outcome="notified")
-    return "transcribed"
+    return "transcribed", None if seconds is None else seconds / 60
 
 
-def record_failure(job: dict, end: JobEnd, media_bucket: str, media_key: str, settings: Settings, s3, sns) -> str:
+def record_failure(job: dict, end: JobEnd, media_bucket: str, media_key: str, settings: Settings, s3, sns) -> tuple[str, str]:
+    """Write the `.error.json`; (outcome, reason)."""
     job_name = job["TranscriptionJobName"]
     media_uri = f"s3://{media_bucket}/{media_key}"
     reason = job.get("FailureReason") or end.failure_reason or "Transcribe gave no reason"
@@ -246,7 +253,7 @@ def record_failure(job: dict, end: JobEnd, media_bucket: str, media_key: str, se
             failed_message(media_uri, job_name, reason, f"s3://{settings.output_bucket}/{key}"),
         )
         _log("notification sent", job_name, media_key, outcome="notified")
-    return "failure-recorded"
+    return "failure-recorded", reason
 
 
 def failure_class(reason: str) -> str:
@@ -298,57 +305,6 @@ def failure_time(completion_time, event_time: str) -> str:
         except ValueError:
             moment = None
     return utc_seconds(moment)
-
-
-# The notification ---------------------------------------------------------------------------
-
-
-def language_of(job: dict) -> str:
-    if job.get("LanguageCode"):
-        return job["LanguageCode"]
-    return ", ".join(entry["LanguageCode"] for entry in job.get("LanguageCodes") or [] if entry.get("LanguageCode"))
-
-
-def clock(seconds: float | None) -> str:
-    """62.4 -> '1:02', 3725 -> '1:02:05'; '' when unknown."""
-    if seconds is None:
-        return ""
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def subject(event: str, media_key: str) -> str:
-    """'<event>: <file name>', in the ASCII SNS accepts, cut to fit."""
-    name = media_key.rsplit("/", 1)[-1]
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    ascii_name = "".join(c if c.isprintable() else "_" for c in ascii_name).strip() or "media file"
-    text = f"{event}: {ascii_name}"
-    return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 3] + "..."
-
-
-def completed_message(media_uri: str, facts: list[tuple[str, str]], bucket: str, files: list[tuple[str, str]]) -> str:
-    lines = [f"Transcript ready for {media_uri}", ""]
-    lines += [f"{label}: {value}" for label, value in facts if value]
-    lines += ["", "Files:"]
-    lines += [f"  s3://{bucket}/{key}  ({what})" for key, what in files]
-    return "\n".join(lines) + "\n"
-
-
-def failed_message(media_uri: str, job_name: str, reason: str, error_uri: str) -> str:
-    lines = [
-        f"Transcription failed for {media_uri}",
-        "",
-        f"Reason: {reason}",
-        f"Job: {job_name}",
-        "",
-        f"Details: {error_uri}",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def publish(sns, topic_arn: str, subject_line: str, message: str) -> None:
-    sns.publish(TopicArn=topic_arn, Subject=subject_line, Message=message)
 
 
 def _log(message: str, job_name: str, key: str | None = None, *, outcome: str, level=logging.INFO) -> None:

@@ -83,12 +83,31 @@ def job_name_prefix(project: str, stack: str) -> str:
     return f"{readable}-{_digest(project, stack, length=6)}-"
 
 
+def upload_version(etag: str, size: int) -> str:
+    """What tells one upload of a key from another: its size and ETag. S3 reports both in every
+    ObjectCreated event, in every listing and in HeadObject (the ETag quoted there), so every path
+    that reports an upload names the same version; an identical re-upload is the same version."""
+    return f"{int(size)}-{etag.strip(chr(34))}"
+
+
+def ledger_id(bucket: str, key: str) -> str:
+    """The ledger's partition key for a media object: a digest of its bucket and key, so that an
+    erased object's item keeps no trace of its name."""
+    return _digest(bucket, key, length=32)
+
+
+def attempt_id(version: str, attempt: int) -> str:
+    """The upload identity a job name is made from: the version, and for a forced
+    re-transcription the attempt number too, so that it gets a job name of its own."""
+    return version if not attempt else f"{version}#{attempt}"
+
+
 def job_name(prefix: str, bucket: str, key: str, upload_id: str) -> str:
     """A valid, readable job name for one upload of `key` (decoded) to `bucket`.
 
-    The digest covers the bucket, the exact key and the upload's identity (S3's sequencer, or
-    version id or eTag), so a repeated delivery of one upload gets the same name, a re-upload of
-    the same key a new one, and keys that read alike once cleaned ('a b.mp3', 'a_b.mp3') differ.
+    The digest covers the bucket, the exact key and the upload's identity (`attempt_id`), so every
+    report of one upload gets the same name, a re-upload of the same key with other content a new
+    one, and keys that read alike once cleaned ('a b.mp3', 'a_b.mp3') differ.
     """
     digest = _digest(bucket, key, upload_id, length=16)
     room = JOB_NAME_MAX - len(prefix) - len(digest) - 1

@@ -22,6 +22,8 @@ class Alarm:
     statistic: str
     threshold: float
     period: int
+    periods: int = 1
+    """Consecutive periods in breach before the alarm fires."""
 
 
 def alarms(
@@ -53,6 +55,7 @@ def alarms(
             f"More than {s.failed_jobs_per_hour} Transcribe jobs failed within an hour: {RUNBOOK}.",
             s.metrics_namespace, "JobsFailed", {"Stage": "completion"}, "Sum", s.failed_jobs_per_hour, HOUR,
         ),  # fmt: skip
+        reconcile_problems(s),
     ]
     for stage, function in functions.items():
         for metric, what in (("Errors", "failed"), ("Throttles", "was throttled by Lambda")):
@@ -63,3 +66,19 @@ def alarms(
                 )  # fmt: skip
             )
     return found
+
+
+# CloudWatch takes evaluation periods times the period up to a day.
+DAY = 24 * HOUR
+
+
+def reconcile_problems(s: Settings) -> Alarm:
+    """Missed notifications or job ends found by three runs of the reconciler in a row (or as many
+    as fit in a day): one such find is what the reconciler is for, a steady stream is a fault."""
+    period = (s.reconcile_minutes or 60) * 60
+    runs = max(1, min(3, DAY // period))
+    return Alarm(
+        "reconcile-problems",
+        f"The reconciler found lost uploads or lost job ends in {runs} runs in a row: {RUNBOOK}.",
+        s.metrics_namespace, "ProblemsFound", {"Stage": "reconcile"}, "Sum", 0, period, runs,
+    )  # fmt: skip

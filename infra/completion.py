@@ -29,6 +29,8 @@ class CompletionStageArgs:
     region: pulumi.Input[str]
     account_id: pulumi.Input[str]
     """Where this stack's Transcribe jobs are: the ARN of each starts with these."""
+    ledger_table_name: pulumi.Input[str]
+    ledger_table_arn: pulumi.Input[str]
 
 
 def job_state_change_pattern(job_name_prefix: str) -> dict:
@@ -64,9 +66,12 @@ class CompletionStage(pulumi.ComponentResource):
         s = args.settings
         child = pulumi.ResourceOptions(parent=self)
 
+        self.job_arns = transcription_jobs(args, s.job_name_prefix)
         statements = [
-            allow(["transcribe:GetTranscriptionJob"], [transcription_jobs(args, s.job_name_prefix)]),
+            allow(["transcribe:GetTranscriptionJob"], [self.job_arns]),
             allow(["s3:GetObject", "s3:PutObject"], [objects(args.output_bucket_arn, s.output_prefix)]),
+            # Finds the job's upload in the ledger and records its end.
+            allow(["dynamodb:Query", "dynamodb:UpdateItem"], [args.ledger_table_arn]),
         ]
         if s.unredacted_prefix:
             # The redacted transcript is read where the job wrote it, beside the unredacted one.
@@ -75,6 +80,7 @@ class CompletionStage(pulumi.ComponentResource):
             "OUTPUT_BUCKET": args.output_bucket_name,
             "OUTPUT_PREFIX": s.output_prefix,
             "JOB_NAME_PREFIX": s.job_name_prefix,
+            "LEDGER_TABLE": args.ledger_table_name,
             "METRICS_NAMESPACE": s.metrics_namespace,
         }
         self.topic_arn = None
@@ -134,6 +140,7 @@ class CompletionStage(pulumi.ComponentResource):
         )
 
         self.function_name = self.handler.function_name
+        self.function_arn = self.handler.arn
         self.log_group_name = self.handler.log_group_name
         self.rule_arn = rule.arn
         self.register_outputs({"function_name": self.function_name, "rule_arn": self.rule_arn, "topic_arn": self.topic_arn})

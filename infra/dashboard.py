@@ -21,12 +21,14 @@ class DashboardSources:
     """Stage ('upload', 'completion') -> function name."""
     period: int
     """Seconds per point on the graphs."""
+    reconcile_period: int = HOUR
+    """Seconds between the reconciler's runs."""
 
 
 def dashboard_body(s: DashboardSources) -> dict:
     """The dashboard: what comes in, what Transcribe does with it, what waits, what fails."""
     ns = s.namespace
-    upload, completion = ("Stage", "upload"), ("Stage", "completion")
+    upload, completion, reconcile = ("Stage", "upload"), ("Stage", "completion"), ("Stage", "reconcile")
     sqs = lambda metric, queue, label, **options: ["AWS/SQS", metric, "QueueName", queue, {"label": label, **options}]  # noqa: E731
     widgets = [
         graph("Uploads received", [[ns, "UploadsReceived", *upload, {"label": "uploads"}]], s),
@@ -62,6 +64,13 @@ def dashboard_body(s: DashboardSources) -> dict:
         graph("Transcript minutes (the cost driver), per hour", [
             [ns, "TranscriptMinutes", *completion, {"label": "minutes transcribed"}],
         ], s, period=HOUR),  # fmt: skip
+        graph("Reconciler: what it found and fixed", [
+            [ns, "UnrecordedSent", *reconcile, {"label": "uploads S3 never reported"}],
+            [ns, "CompletionsRecovered", *reconcile, {"label": "job ends never recorded"}],
+            [ns, "JobsLost", *reconcile, {"label": "jobs gone from Transcribe"}],
+            [ns, "Resent", *reconcile, {"label": "waiting uploads sent again"}],
+            [ns, "Adopted", *reconcile, {"label": "already transcribed, recorded"}],
+        ], s, period=s.reconcile_period),  # fmt: skip
         graph("Failed jobs by class, per hour", [
             [{"expression": f"SEARCH('{{\"{ns}\",FailureClass,Stage}} MetricName=\"JobsFailed\"', 'Sum', {HOUR})", "id": "byclass"}],
         ], s, period=HOUR),  # fmt: skip

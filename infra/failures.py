@@ -11,7 +11,7 @@ FOURTEEN_DAYS = 14 * 24 * 3600
 class FailureQueue(pulumi.ComponentResource):
     """An encrypted SQS queue, the on-failure destination of the completion function and the
     dead-letter queue of its EventBridge target: an event whose retries are exhausted is kept here
-    for 14 days (see `python -m mediactl redrive`). Uploads have a queue of their own
+    for 14 days (see `mediactl redrive`). Uploads have a queue of their own
     (`infra/upload_queue.py`)."""
 
     arn: pulumi.Output[str]

@@ -69,7 +69,8 @@ class Observability(pulumi.ComponentResource):
                 dimensions=alarm.dimensions,
                 statistic=alarm.statistic,
                 period=alarm.period,
-                evaluation_periods=1,
+                evaluation_periods=alarm.periods,
+                datapoints_to_alarm=alarm.periods,
                 threshold=alarm.threshold,
                 comparison_operator="GreaterThanThreshold",
                 # No data is no trouble: an idle queue or function reports nothing.
@@ -88,6 +89,7 @@ class Observability(pulumi.ComponentResource):
             failure_queue=args.failure_queue_name,
             functions=args.functions,
             period=s.alarm_period_minutes * 60,
+            reconcile_period=(s.reconcile_minutes or 60) * 60,
         )
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",

@@ -43,6 +43,9 @@ _TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
 # Portuguese and Brazilian Portuguese. botocore's model does not list them. Redaction does not
 # work with language identification.
 REDACTION_LANGUAGES = ("en-US", "es-US", "fr-FR", "fr-CA", "de-DE", "de-CH", "it-IT", "pt-PT", "pt-BR")
+# The reconciler's schedule: a run takes up to 15 minutes (its timeout) on a large bucket, and
+# it runs at least daily, well within the 12 days after which it sends a waiting upload again.
+RECONCILE_MINUTES_RANGE = (15, 1440)
 # With language identification, LanguageIdSettings takes two to five languages.
 LANGUAGE_ID_SETTINGS_MAX = 5
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -120,6 +123,10 @@ class Settings:
     """Alarm when the oldest upload waiting in the upload queue is older than this."""
     failed_jobs_per_hour: int
     """Alarm when more Transcribe jobs than this fail within an hour."""
+    reconcile_minutes: int
+    """Minutes between the reconciler's scheduled runs; 0: no schedule (it can still be run by hand)."""
+    point_in_time_recovery: bool
+    """Continuous backups of the ledger table (35 days)."""
 
     @property
     def vocabulary_languages(self) -> tuple[str, ...]:
@@ -201,6 +208,8 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
         alarm_period_minutes=config.require_int("alarmPeriodMinutes"),
         backlog_alarm_minutes=config.require_int("backlogAlarmMinutes"),
         failed_jobs_per_hour=config.require_int("failedJobsPerHour"),
+        reconcile_minutes=config.require_int("reconcileMinutes"),
+        point_in_time_recovery=config.require_bool("pointInTimeRecovery"),
     )
     validate(settings)
     return settings
@@ -429,7 +438,17 @@ def _check_alarms(s: Settings) -> None:
         )
 
 
+def _check_reconciler(s: Settings) -> None:
+    low, high = RECONCILE_MINUTES_RANGE
+    if s.reconcile_minutes != 0 and not low <= s.reconcile_minutes <= high:
+        raise SettingsError(
+            f"reconcileMinutes is {s.reconcile_minutes}: use 0 (no schedule) or {low} to {high} minutes"
+            f" (a run may take up to {low} minutes on a large bucket)"
+        )
+
+
 _CHECKS = (
     _check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_start_pace, _check_function,
     _check_data, _check_tags, _check_vocabulary, _check_vocabulary_filter, _check_redaction, _check_alarms,
+    _check_reconciler,
 )  # fmt: skip

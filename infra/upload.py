@@ -28,6 +28,8 @@ class UploadStageArgs:
     dead_letter_queue_url: pulumi.Input[str]
     """Where the function puts the messages it will never be able to start."""
     account_id: pulumi.Input[str]
+    ledger_table_name: pulumi.Input[str]
+    ledger_table_arn: pulumi.Input[str]
     options_environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     """What each job uses of Transcribe's options (vocabulary, filter, channels, redaction)."""
 
@@ -56,6 +58,7 @@ class UploadStage(pulumi.ComponentResource):
             "JOB_TAGS": s.job_tags,
             "START_RATE": f"{s.start_rate_per_instance:g}",
             "DEAD_LETTER_QUEUE_URL": args.dead_letter_queue_url,
+            "LEDGER_TABLE": args.ledger_table_name,
             **args.options_environment,
             "METRICS_NAMESPACE": s.metrics_namespace,
         }
@@ -75,13 +78,16 @@ class UploadStage(pulumi.ComponentResource):
             allow(["s3:GetObject"], [objects(args.input_bucket_arn, s.key_prefix)]),
             allow(["s3:PutObject"], [objects(args.output_bucket_arn, p) for p in (s.output_prefix, s.unredacted_prefix) if p]),
             # Lambda polls the queue with the function's role; the function itself finds the
-            # queue's URL, hands back what it could not start yet with a backoff, and moves what
-            # will never start to the dead-letter queue.
+            # queue's URL, hands back what it could not start yet with a backoff, sends again what
+            # waited nearly the queue's retention, and moves what will never start to the
+            # dead-letter queue.
             allow(
                 ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ChangeMessageVisibility"],
                 [args.queue_arn],
             ),
-            allow(["sqs:SendMessage"], [args.dead_letter_queue_arn]),
+            allow(["sqs:SendMessage"], [args.queue_arn, args.dead_letter_queue_arn]),
+            # Records each upload, and who starts its one job, in the ledger.
+            allow(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], [args.ledger_table_arn]),
         ]
         waits_for = []
         if s.job_queueing:

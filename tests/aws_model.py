@@ -32,3 +32,9 @@ def assert_valid_request(service: str, operation: str, params: dict) -> None:
     assert not report.has_errors(), report.generate_report()
     errors = pattern_errors(shape, params, operation)
     assert not errors, errors
+
+
+def check_against_model(params, model, **_):
+    """A `provide-client-params` handler: check each request a client sends against botocore's
+    model of its operation (moto accepts what AWS refuses)."""
+    assert_valid_request(model.service_model.service_name, model.name, params)

@@ -1,6 +1,7 @@
 import functools
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import boto3
@@ -13,9 +14,10 @@ from moto.sqs.models import sqs_backends
 from moto.transcribe.models import FakeTranscriptionJob
 
 import esm
-from aws_model import assert_valid_request
+from aws_model import assert_valid_request, check_against_model
 from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET
 from lambda_env import FAKE_CREDENTIALS, REGION, LambdaContext, VirtualClock, fresh_import
+from ledger_table import TABLE, create_ledger_table
 
 UPLOAD_QUEUE = "uploads"
 DEAD_LETTER_QUEUE = "uploads-dead-letters"
@@ -53,6 +55,7 @@ class UploadPipeline:
     queue_url: str
     queue_arn: str
     dead_letter_queue_url: str
+    dynamodb: object = None
     requests: list[dict] = field(default_factory=list)
 
     def jobs(self) -> list[dict]:
@@ -89,6 +92,15 @@ class UploadPipeline:
             QueueUrl=self.dead_letter_queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=0
         ).get("Messages", [])
 
+    def ledger(self) -> list[dict]:
+        """Every item of the ledger table, its values as plain strings and numbers."""
+        items = self.dynamodb.scan(TableName=TABLE)["Items"]
+        return [{k: v.get("S", v.get("N")) for k, v in item.items()} for item in items]
+
+    def starts(self) -> dict[str, int]:
+        """StartTranscriptionJob requests Transcribe accepted, by media URI."""
+        return dict(Counter(job["Media"]["MediaFileUri"] for job in self.jobs()))
+
     def queued(self) -> int:
         attributes = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["All"])["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
@@ -104,6 +116,7 @@ def handler_env(monkeypatch):
         "JOB_NAME_PREFIX": "transcribe-pipeline-test-abc123-",
         "JOB_TAGS": '{"project": "transcribe-pipeline", "stack": "test"}',
         "METRICS_NAMESPACE": "transcribe-pipeline/test",
+        "LEDGER_TABLE": TABLE,
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -137,12 +150,14 @@ def pipeline(aws_credentials, handler_env):
         )["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         handler_env.setenv("DEAD_LETTER_QUEUE_URL", dead_letters)
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        create_ledger_table(dynamodb)
         handler = fresh_import("handler")
         clock = VirtualClock(time.time())
         handler.clock = clock
         result = UploadPipeline(
             handler=handler, s3=s3, transcribe=boto3.client("transcribe", region_name=REGION), sqs=sqs, clock=clock,
-            queue_url=queue_url, queue_arn=queue_arn, dead_letter_queue_url=dead_letters,
+            queue_url=queue_url, queue_arn=queue_arn, dead_letter_queue_url=dead_letters, dynamodb=dynamodb,
         )  # fmt: skip
 
         def check_and_keep(params, **_):
@@ -150,6 +165,7 @@ def pipeline(aws_credentials, handler_env):
             result.requests.append(params)
 
         handler.transcribe.meta.events.register("provide-client-params.transcribe.StartTranscriptionJob", check_and_keep)
+        handler.dynamodb.meta.events.register("provide-client-params.dynamodb", check_against_model)
         yield result
 
 

@@ -87,6 +87,9 @@ COMPUTED = {
     "aws:kms/key:Key": {"keyId": "{name}", "arn": "arn:aws:kms:{region}:{account}:key/{name}"},
     "aws:cloudwatch/metricAlarm:MetricAlarm": {"name": "{name}", "arn": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}"},
     "aws:cloudwatch/dashboard:Dashboard": {"dashboardArn": "arn:aws:cloudwatch::{account}:dashboard/{name}"},
+    "aws:dynamodb/table:Table": {"name": "{name}", "arn": "arn:aws:dynamodb:{region}:{account}:table/{name}"},
+    "aws:scheduler/scheduleGroup:ScheduleGroup": {"name": "{name}", "arn": "arn:aws:scheduler:{region}:{account}:schedule-group/{name}"},
+    "aws:scheduler/schedule:Schedule": {"name": "{name}", "arn": "arn:aws:scheduler:{region}:{account}:schedule/{name}"},
 }
 
 
@@ -242,8 +245,8 @@ class MotoUploadPath:
 
 def stand_up_in_moto(program: Program, region: str) -> MotoUploadPath:
     """Create the program's two buckets, its upload queue and dead-letter queue (attributes as
-    declared, the redrive policy pointing at moto's dead-letter queue), the queue policy and the
-    bucket notification in the active moto mock."""
+    declared, the redrive policy pointing at moto's dead-letter queue), the queue policy, the
+    bucket notification and the ledger table in the active moto mock."""
     s3 = boto3.client("s3", region_name=region)
     sqs = boto3.client("sqs", region_name=region)
     for bucket in (program.outputs["inputBucket"], program.outputs["outputBucket"]):
@@ -271,6 +274,8 @@ def stand_up_in_moto(program: Program, region: str) -> MotoUploadPath:
     s3.put_bucket_notification_configuration(
         Bucket=program.outputs["inputBucket"], NotificationConfiguration=s3_notification_configuration(program, queue_arn)
     )
+    ledger = program.named("ledger-table")
+    create_table_as_declared(boto3.client("dynamodb", region_name=region), ledger.inputs, ledger.state["name"])
     environment = dict(program.named("upload-handler-lambda").inputs["environment"]["variables"])
     environment["DEAD_LETTER_QUEUE_URL"] = dead_letter_url
     return MotoUploadPath(
@@ -280,3 +285,23 @@ def stand_up_in_moto(program: Program, region: str) -> MotoUploadPath:
         environment=environment,
         batch_size=int(program.named("upload-source").inputs["batchSize"]),
     )
+
+
+def create_table_as_declared(dynamodb, declared: dict, name: str) -> str:
+    """Create a DynamoDB table as the program declares it (keys, attribute types, billing,
+    indexes), named `name`, with the client given; returns the name."""
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode=declared["billingMode"],
+        AttributeDefinitions=[{"AttributeName": a["name"], "AttributeType": a["type"]} for a in declared["attributes"]],
+        KeySchema=[{"AttributeName": declared["hashKey"], "KeyType": "HASH"}, {"AttributeName": declared["rangeKey"], "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index["name"],
+                "KeySchema": [{"AttributeName": k["attributeName"], "KeyType": k["keyType"]} for k in index["keySchemas"]],
+                "Projection": {"ProjectionType": index["projectionType"]},
+            }
+            for index in declared["globalSecondaryIndexes"]
+        ],
+    )
+    return name

@@ -15,6 +15,8 @@ from lambda_env import fresh_import
 from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET, s3_event, s3_record, s3_test_event
 
 from function import naming
+import esm
+import sqs_batch
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "aws-samples"
 
@@ -83,15 +85,17 @@ def test_job_name_and_output_key_are_valid_for_awkward_keys(pipeline, key):
     assert request["TranscriptionJobName"].startswith("transcribe-pipeline-test-abc123-")
 
 
-def test_job_name_is_the_same_for_a_repeated_delivery_and_new_for_a_re_upload(pipeline):
-    first = s3_record("talk.mp3", sequencer="0062E99A88DC407460")
-    again = s3_record("talk.mp3", sequencer="0062E99A88DC407460")
-    re_upload = s3_record("talk.mp3", sequencer="0062E99A88DC407999")
-    for record in (first, again, re_upload):
+def test_a_re_upload_with_other_content_gets_a_new_job_and_an_identical_one_does_not(pipeline):
+    first = s3_record("talk.mp3", sequencer="0062E99A88DC407460", etag="aaaa")
+    identical = s3_record("talk.mp3", sequencer="0062E99A88DC407999", etag="aaaa")
+    changed = s3_record("talk.mp3", sequencer="0062E99A88DC408000", etag="bbbb")
+    resized = s3_record("talk.mp3", sequencer="0062E99A88DC408001", etag="bbbb", size=99)
+    for record in (first, identical, changed, resized):
         assert pipeline.deliver(s3_event(record)) == set()
-    names = [r["TranscriptionJobName"] for r in pipeline.requests]
-    assert names[0] == names[1] != names[2]
-    assert len(pipeline.job_names()) == 2
+    assert len(pipeline.requests) == 3, "the identical re-upload is the same version: no call at all"
+    assert len({r["TranscriptionJobName"] for r in pipeline.requests}) == 3
+    versions = {(item["version"], item["state"]) for item in pipeline.ledger()}
+    assert versions == {("48000-aaaa", "started"), ("48000-bbbb", "started"), ("99-bbbb", "started")}
 
 
 def test_keys_that_look_alike_once_cleaned_get_their_own_jobs(pipeline):
@@ -101,15 +105,15 @@ def test_keys_that_look_alike_once_cleaned_get_their_own_jobs(pipeline):
     assert len({r["OutputKey"] for r in pipeline.requests}) == 3
 
 
-def test_without_a_sequencer_the_version_id_then_the_etag_tell_uploads_apart(pipeline):
+def test_the_version_is_size_and_etag_whatever_the_sequencer_or_version_id(pipeline):
     records = [
         s3_record("v.mp3", sequencer=None, version_id="v1", etag="same"),
-        s3_record("v.mp3", sequencer=None, version_id="v2", etag="same"),
+        s3_record("v.mp3", sequencer="0062E99A88DC409999", version_id="v2", etag='"same"'),
         s3_record("e.mp3", sequencer=None, etag="etag-1"),
         s3_record("e.mp3", sequencer=None, etag="etag-2"),
     ]
     pipeline.deliver(s3_event(*records))
-    assert len(pipeline.job_names()) == 4
+    assert len(pipeline.job_names()) == 3
 
 
 def test_a_repeated_delivery_counts_as_already_started(pipeline, caplog):
@@ -148,7 +152,7 @@ def test_options_from_the_environment_shape_the_job(aws_credentials, handler_env
     handler_env.setenv("MAX_SPEAKERS", "4")
     handler_env.setenv("DATA_ACCESS_ROLE_ARN", "arn:aws:iam::123456789012:role/transcribe-access")
     handler = fresh_import("handler")
-    request = handler.job_request(handler.Upload(MEDIA_BUCKET, "talk.mp3", "seq", 10), "job", "mp3", handler.SETTINGS)
+    request = handler.job_request(MEDIA_BUCKET, "talk.mp3", "job", handler.SETTINGS)
     from aws_model import assert_valid_request
 
     assert_valid_request("transcribe", "StartTranscriptionJob", request)
@@ -281,12 +285,12 @@ def test_a_batch_cut_short_reports_exactly_the_unstarted_messages_and_they_come_
 
 
 def test_the_backoff_grows_with_each_receive_and_stays_under_the_cap(pipeline):
-    message = pipeline.handler.Message("id", "{}", "arn", "handle", receive_count=1, sent_at=0)
+    message = sqs_batch.Message("id", "{}", "arn", "handle", receive_count=1, sent_at=0)
     waits = []
     for count in range(1, 12):
         message.receive_count = count
-        waits.append(pipeline.handler.retry_visibility(message, progressed=False))
-    low, high = pipeline.handler.RETRY_VISIBILITY
+        waits.append(sqs_batch.retry_visibility(message, progressed=False))
+    low, high = sqs_batch.RETRY_VISIBILITY
     assert waits[0] == low and waits == sorted(waits) and max(waits) == high
     days = 14 * 86400
     receives_in_retention = len(waits) + (days - sum(waits)) // high
@@ -345,7 +349,7 @@ def test_a_refusal_that_is_not_about_the_media_is_retried_then_dead_lettered_nev
         pipeline.later()
         receives += 1
         pipeline.poll()
-    assert receives == pipeline.handler.DEAD_LETTER_AFTER_RECEIVES
+    assert receives == sqs_batch.DEAD_LETTER_AFTER_RECEIVES
     assert changes == [60, 120, 240, 480], "handed back with a growing backoff until then"
     (dead,) = pipeline.dead_letters()
     assert dead["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "Failed"
@@ -353,12 +357,20 @@ def test_a_refusal_that_is_not_about_the_media_is_retried_then_dead_lettered_nev
     assert pipeline.s3.list_objects_v2(Bucket=TRANSCRIPT_BUCKET).get("Contents", []) == []
 
 
-def test_an_upload_unstarted_for_twelve_days_goes_to_the_dead_letter_queue_before_it_expires(pipeline, monkeypatch):
+def test_an_upload_still_waiting_near_the_queue_s_retention_is_sent_again_never_dead_lettered(pipeline, monkeypatch):
     make_transcribe_fail(monkeypatch, lambda name, n: queue_full())
     pipeline.send(s3_event(s3_record("old.mp3")))
-    pipeline.clock.now += 12 * 86400 + 1
-    assert pipeline.poll(seconds=15)[2] == set()
-    assert dead_letter_codes(pipeline) == ["Expired"] and pipeline.queued() == 0
+    event, _, failed = pipeline.poll(seconds=15)
+    assert failed == {event["Records"][0]["messageId"]}, "young: handed back"
+    pipeline.clock.now += sqs_batch.CARRY_OVER_AGE + 1
+    pipeline.later()
+    event, _, failed = pipeline.poll(seconds=15)
+    assert failed == set(), "the old message is done with: Lambda deletes it"
+    (carried,) = esm.receive_batch(pipeline.sqs, pipeline.queue_url)
+    assert carried["Body"] == event["Records"][0]["body"] and carried["MessageId"] != event["Records"][0]["messageId"]
+    assert pipeline.dead_letters() == []
+    (item,) = pipeline.ledger()
+    assert item["state"] == "queued" and float(item["due"]) > pipeline.clock.now + 11 * 86400
 
 
 @pytest.mark.parametrize("break_it", ["delete-queue", "no-url"])
@@ -418,14 +430,19 @@ def test_one_structured_log_line_per_record(pipeline, caplog):
 # --- environment -------------------------------------------------------------------------------
 
 
-def test_output_bucket_is_the_only_required_variable(aws_credentials, monkeypatch):
+def test_the_output_bucket_and_the_ledger_table_are_the_only_required_variables(aws_credentials, monkeypatch):
     for name in ("OUTPUT_PREFIX", "LANGUAGE_CODE", "LANGUAGE_OPTIONS", "SUBTITLE_FORMATS", "MAX_SPEAKERS",
                  "DATA_ACCESS_ROLE_ARN", "JOB_NAME_PREFIX", "JOB_TAGS", "START_RATE", "DEAD_LETTER_QUEUE_URL"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("OUTPUT_BUCKET", raising=False)
+    monkeypatch.setenv("LEDGER_TABLE", "ledger")
     with pytest.raises(ValueError, match="^OUTPUT_BUCKET is not set: it must name the bucket for transcripts$"):
         fresh_import("handler")
     monkeypatch.setenv("OUTPUT_BUCKET", "somewhere")
+    monkeypatch.delenv("LEDGER_TABLE")
+    with pytest.raises(ValueError, match=r"^LEDGER_TABLE is not set: it must name the stack's ledger table \(DynamoDB\)$"):
+        fresh_import("handler")
+    monkeypatch.setenv("LEDGER_TABLE", "ledger")
     settings = fresh_import("handler").SETTINGS
     assert (settings.output_prefix, settings.language_code, settings.job_name_prefix) == ("transcripts/", "en-US", "transcribe-")
 

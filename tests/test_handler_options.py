@@ -30,9 +30,8 @@ def handler(aws_credentials, handler_env):
 
 
 def request_for(handler, env: dict) -> dict:
-    settings = handler.Settings.from_environ({"OUTPUT_BUCKET": "transcripts", "LANGUAGE_CODE": "en-US", **env})
-    upload = handler.Upload(bucket=MEDIA_BUCKET, key="calls/support.wav", upload_id="0062E99A88DC407460", size=1000)
-    request = handler.job_request(upload, "transcribe-support-wav-0123", "wav", settings)
+    settings = handler.Settings.from_environ({"OUTPUT_BUCKET": "transcripts", "LEDGER_TABLE": "ledger", "LANGUAGE_CODE": "en-US", **env})
+    request = handler.job_request(MEDIA_BUCKET, "calls/support.wav", "transcribe-support-wav-0123", settings)
     assert_valid_request("transcribe", "StartTranscriptionJob", request)
     return request
 
@@ -96,7 +95,7 @@ def test_with_language_identification_vocabularies_and_filters_go_by_language(ha
 )
 def test_a_bad_option_variable_stops_the_function_with_one_sentence(handler, env, message):
     with pytest.raises(ValueError, match=message):
-        handler.Settings.from_environ({"OUTPUT_BUCKET": "transcripts", **env})
+        handler.Settings.from_environ({"OUTPUT_BUCKET": "transcripts", "LEDGER_TABLE": "ledger", **env})
 
 
 @pytest.fixture

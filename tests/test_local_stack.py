@@ -18,6 +18,8 @@ ENDPOINT_KEYS = {
     "sns": {"sns"},
     "kms": {"kms"},
     "transcribe": {"transcribe"},
+    "dynamodb": {"dynamodb"},
+    "scheduler": {"scheduler"},
 }
 # The program asks STS who the caller is (aws.get_caller_identity).
 CALLED = {"sts"}

@@ -25,7 +25,7 @@ def task_dir(tmp_path_factory):
 
 @pytest.mark.parametrize("module", ["handler", "completion"])
 def test_each_function_module_imports_from_the_package_alone(task_dir, module):
-    env = {"PATH": os.environ.get("PATH", ""), "OUTPUT_BUCKET": "transcripts-out", **FAKE_CREDENTIALS}
+    env = {"PATH": os.environ.get("PATH", ""), "OUTPUT_BUCKET": "transcripts-out", "LEDGER_TABLE": "ledger", **FAKE_CREDENTIALS}
     # -I: no PYTHONPATH, no current directory on the path; only the package is added.
     script = f"import sys; sys.path.insert(0, {str(task_dir)!r}); import {module}; print({module}.lambda_handler.__name__)"
     done = subprocess.run([sys.executable, "-I", "-c", script], cwd=task_dir, env=env, capture_output=True, text=True, timeout=60)

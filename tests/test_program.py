@@ -21,7 +21,8 @@ OUTPUTS = {
     "inputBucket", "outputBucket", "functionName", "uploadQueueUrl", "deadLetterQueueUrl", "failureQueueUrl",
     "logGroupName", "region",
     "uploadCommand", "jobNamePrefix", "keyPrefix", "outputPrefix", "completionFunctionName",
-    "completionLogGroupName", "accessLogBucket", "dashboardUrl", "alarmTopicArn",
+    "completionLogGroupName", "accessLogBucket", "dashboardUrl", "alarmTopicArn", "ledgerTableName",
+    "reconcileFunctionName",
 }  # fmt: skip
 
 
@@ -200,12 +201,15 @@ def test_upload_function_may_do_exactly_what_its_code_calls(program):
     queue = program.named("upload-queue-queue").state["arn"]
     dead_letters = program.named("upload-queue-dead-letters").state["arn"]
     data_access_role = program.named("upload-transcribe-access-role").state["arn"]
+    ledger = program.named("ledger-table").state["arn"]
     assert granted == {
         ("logs:CreateLogStream", f"{log_group}:*"),
         ("logs:PutLogEvents", f"{log_group}:*"),
         *(("sqs:" + action, queue) for action in
           ("ReceiveMessage", "DeleteMessage", "GetQueueAttributes", "GetQueueUrl", "ChangeMessageVisibility")),
         ("sqs:SendMessage", dead_letters),
+        ("sqs:SendMessage", queue),
+        *(("dynamodb:" + action, ledger) for action in ("PutItem", "GetItem", "UpdateItem")),
         ("transcribe:StartTranscriptionJob", "*"),
         ("transcribe:TagResource", "*"),
         ("s3:GetObject", f"{media}/*"),
@@ -433,6 +437,8 @@ def test_stack_outputs_are_the_documented_ones(program):
     assert program.outputs["inputBucket"] == program.named("media-bucket").state["bucket"]
     assert program.outputs["outputBucket"] == program.named("transcripts-bucket").state["bucket"]
     assert program.outputs["functionName"] == program.named("upload-handler-lambda").state["name"]
+    assert program.outputs["ledgerTableName"] == program.named("ledger-table").state["name"]
+    assert program.outputs["reconcileFunctionName"] == program.named("reconciler-handler-lambda").state["name"]
     assert program.outputs["failureQueueUrl"] == program.named("failures-queue").state["url"]
     assert program.outputs["accessLogBucket"] == program.named("access-logs-bucket").state["bucket"]
     assert program.outputs["uploadQueueUrl"] == program.named("upload-queue-queue").state["url"]

@@ -84,6 +84,7 @@ def test_completion_function_runs_completion_py_with_the_same_failure_capture(pr
         "OUTPUT_BUCKET": program.outputs["outputBucket"],
         "OUTPUT_PREFIX": "transcripts/",
         "JOB_NAME_PREFIX": naming.job_name_prefix(PROJECT, program.stack),
+        "LEDGER_TABLE": program.outputs["ledgerTableName"],
         "METRICS_NAMESPACE": f"{PROJECT}/{program.stack}",
     }
     config = program.named("completion-handler-async")
@@ -101,6 +102,8 @@ def test_completion_role_reads_the_job_and_transcripts_and_writes_beside_them(pr
         ("transcribe:GetTranscriptionJob", f"{jobs_arn(program)}{naming.job_name_prefix(PROJECT, program.stack)}*"),
         ("s3:GetObject", f"{transcripts}/transcripts/*"),
         ("s3:PutObject", f"{transcripts}/transcripts/*"),
+        ("dynamodb:Query", program.named("ledger-table").state["arn"]),
+        ("dynamodb:UpdateItem", program.named("ledger-table").state["arn"]),
     }
 
 

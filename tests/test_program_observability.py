@@ -25,6 +25,7 @@ def names(program: Program) -> dict[str, str]:
         "failure queue": program.named("failures-queue").state["name"],
         "upload function": program.named("upload-handler-lambda").state["name"],
         "completion function": program.named("completion-handler-lambda").state["name"],
+        "reconcile function": program.named("reconciler-handler-lambda").state["name"],
     }
 
 
@@ -34,7 +35,7 @@ def setting(program: Program, key: str) -> int:
 
 def emitted_metrics() -> set[str]:
     """The names the functions' code could count under (every capitalised string literal in it)."""
-    source = "".join((ROOT / "function" / name).read_text() for name in ("handler.py", "completion.py"))
+    source = "".join((ROOT / "function" / name).read_text() for name in ("handler.py", "completion.py", "reconcile.py"))
     return set(re.findall(r'"([A-Z][A-Za-z]+)"', source))
 
 
@@ -53,7 +54,10 @@ def test_the_stack_alarms_on_its_queues_functions_and_failed_jobs(program):
         ("AWS/Lambda", "Throttles", (("FunctionName", n["upload function"]),), "Sum"),
         ("AWS/Lambda", "Errors", (("FunctionName", n["completion function"]),), "Sum"),
         ("AWS/Lambda", "Throttles", (("FunctionName", n["completion function"]),), "Sum"),
+        ("AWS/Lambda", "Errors", (("FunctionName", n["reconcile function"]),), "Sum"),
+        ("AWS/Lambda", "Throttles", (("FunctionName", n["reconcile function"]),), "Sum"),
         (namespace, "JobsFailed", (("Stage", "completion"),), "Sum"),
+        (namespace, "ProblemsFound", (("Stage", "reconcile"),), "Sum"),
     }
 
 
@@ -61,6 +65,10 @@ def test_thresholds_and_periods_come_from_the_settings(program):
     period = setting(program, "alarmPeriodMinutes") * 60
     for alarm in program.of_type(ALARM):
         inputs = alarm.inputs
+        if inputs["metricName"] == "ProblemsFound":
+            assert inputs["period"] == setting(program, "reconcileMinutes") * 60 and inputs["threshold"] == 0
+            assert inputs["evaluationPeriods"] == inputs["datapointsToAlarm"] == 3, "found run after run"
+            continue
         assert inputs["comparisonOperator"] == "GreaterThanThreshold" and inputs["evaluationPeriods"] == 1, alarm.name
         if inputs["metricName"] == "ApproximateAgeOfOldestMessage":
             assert inputs["threshold"] == setting(program, "backlogAlarmMinutes") * 60
@@ -131,6 +139,7 @@ def test_the_dashboard_shows_the_stack_s_own_queues_functions_and_metrics(progra
     namespace = f"{PROJECT}/{program.stack}"
     own = {m[1] for m in metrics if m[0] == namespace}
     assert {"UploadsReceived", "JobsStarted", "JobsCompleted", "JobsFailed", "TranscriptMinutes"} <= own
+    assert {"UnrecordedSent", "CompletionsRecovered", "JobsLost", "Resent"} <= own, "the reconciler's row"
     assert own <= emitted_metrics(), "the dashboard shows only metrics the functions write"
     assert {m[3] for m in metrics if m[0] in ("AWS/SQS", "AWS/Lambda")} <= set(n.values())
 
@@ -151,3 +160,10 @@ def test_the_dashboard_is_the_stack_s_and_its_url_is_an_output(program):
 
 def test_failed_jobs_alarm_watches_a_metric_the_completion_function_writes(program):
     assert program.named("observability-failed-jobs").inputs["metricName"] in emitted_metrics()
+
+
+@pytest.mark.parametrize("minutes, runs", [(15, 3), (480, 3), (720, 2), (1440, 1)])
+def test_the_reconciler_alarm_fits_its_runs_in_a_day(minutes, runs):
+    alarm = run_program("dev", {"reconcileMinutes": minutes}).named("observability-reconcile-problems").inputs
+    assert alarm["period"] == minutes * 60 and alarm["evaluationPeriods"] == runs
+    assert alarm["period"] * alarm["evaluationPeriods"] <= 86400, "CloudWatch looks back a day at most"

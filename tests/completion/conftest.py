@@ -8,6 +8,7 @@ import pytest
 from moto import mock_aws
 
 from events import MEDIA_BUCKET, TRANSCRIPT_BUCKET
+from ledger_table import TABLE, create_ledger_table
 from moto_stack import JOB_NAME_PREFIX, PREFIX, REGION, MotoStack
 
 
@@ -21,6 +22,7 @@ def completion_env(monkeypatch):
         "LANGUAGE_CODE": "en-US",
         "TOPIC_ARN": "",
         "METRICS_NAMESPACE": "transcribe-pipeline/test",
+        "LEDGER_TABLE": TABLE,
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -43,6 +45,7 @@ def stack(aws_credentials, completion_env, transcribe_reports_failure_reason):
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
         upload_queue_url = sqs.create_queue(QueueName="uploads")["QueueUrl"]
+        create_ledger_table(boto3.client("dynamodb", region_name=REGION))
         yield MotoStack(
             upload_queue_url=upload_queue_url,
             upload_queue_arn=sqs.get_queue_attributes(QueueUrl=upload_queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"],

@@ -94,7 +94,7 @@ class MotoStack:
         """The completion module, imported with the environment the program gives it."""
         self.monkeypatch.setenv("TOPIC_ARN", self.topic_arn if topic else "")
         module = fresh_import("completion")
-        for client in (module.s3, module.transcribe, module.sns):
+        for client in (module.s3, module.transcribe, module.sns, module.ledger.client):
             check_requests(client, self.calls)
         return module
 

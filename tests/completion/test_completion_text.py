@@ -17,6 +17,7 @@ def completion():
     with pytest.MonkeyPatch.context() as env:
         for name, value in {
             "OUTPUT_BUCKET": "transcripts-out",
+            "LEDGER_TABLE": "ledger",
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",

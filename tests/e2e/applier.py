@@ -300,7 +300,53 @@ def dashboard(stack: Emulated, resource: Recorded, take: Inputs) -> None:
     stack.client("cloudwatch").put_dashboard(DashboardName=take("dashboardName"), DashboardBody=take("dashboardBody"))
 
 
+def table(stack: Emulated, resource: Recorded, take: Inputs) -> None:
+    dynamodb = stack.client("dynamodb")
+    created = dynamodb.create_table(
+        TableName=take.name(),
+        BillingMode=take("billingMode"),
+        AttributeDefinitions=[{"AttributeName": a["name"], "AttributeType": a["type"]} for a in take("attributes")],
+        KeySchema=[{"AttributeName": take("hashKey"), "KeyType": "HASH"}, {"AttributeName": take("rangeKey"), "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index["name"],
+                "KeySchema": [{"AttributeName": k["attributeName"], "KeyType": k["keyType"]} for k in index["keySchemas"]],
+                "Projection": {"ProjectionType": index["projectionType"]},
+            }
+            for index in take("globalSecondaryIndexes", [])
+        ],
+    )["TableDescription"]
+    if take("pointInTimeRecovery", {}).get("enabled"):
+        dynamodb.update_continuous_backups(
+            TableName=take.name(), PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
+    stack.learn(resource, arn=created["TableArn"])
+
+
+def schedule_group(stack: Emulated, resource: Recorded, take: Inputs) -> None:
+    created = stack.client("scheduler").create_schedule_group(Name=take.name())
+    stack.learn(resource, arn=created["ScheduleGroupArn"])
+
+
+def schedule(stack: Emulated, resource: Recorded, take: Inputs) -> None:
+    target = take("target")
+    retry = target.get("retryPolicy") or {}
+    stack.client("scheduler").create_schedule(
+        Name=take.name(),
+        GroupName=take("groupName"),
+        ScheduleExpression=take("scheduleExpression"),
+        FlexibleTimeWindow={"Mode": take("flexibleTimeWindow")["mode"]},
+        Target=dropping_none(
+            Arn=target["arn"], RoleArn=target["roleArn"], Input=target.get("input"),
+            RetryPolicy=dropping_none(MaximumRetryAttempts=retry.get("maximumRetryAttempts")) or None,
+        ),
+    )
+
+
 APPLY = {
+    "aws:dynamodb/table:Table": table,
+    "aws:scheduler/scheduleGroup:ScheduleGroup": schedule_group,
+    "aws:scheduler/schedule:Schedule": schedule,
     "aws:kms/key:Key": kms_key,
     "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
     "aws:cloudwatch/dashboard:Dashboard": dashboard,

@@ -67,6 +67,23 @@ class Pipeline:
     def client(self, service: str):
         return self.stack.client(service)
 
+    def environment(self, function_output: str) -> dict:
+        """A function's environment variables as they stand on the emulator."""
+        configuration = self.client("lambda").get_function_configuration(FunctionName=self.outputs[function_output])
+        return configuration["Environment"]["Variables"]
+
+    def set_environment(self, function_output: str, variables: dict) -> None:
+        self.client("lambda").update_function_configuration(
+            FunctionName=self.outputs[function_output], Environment={"Variables": variables}
+        )
+
+    def invoke(self, function_output: str, event: dict) -> dict:
+        """Invoke a function of the stack and wait for its answer (what `aws lambda invoke` does)."""
+        answer = self.client("lambda").invoke(FunctionName=self.outputs[function_output], Payload=json.dumps(event).encode())
+        payload = json.loads(answer["Payload"].read() or b"null")
+        assert "FunctionError" not in answer, payload
+        return payload
+
     def upload(self, key: str, body: bytes = b"media") -> None:
         self.client("s3").put_object(Bucket=self.outputs["inputBucket"], Key=key, Body=body)
 

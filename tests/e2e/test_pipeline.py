@@ -101,15 +101,6 @@ def test_media_deleted_before_transcribe_reads_it_gets_an_error_note(pipeline):
     assert pipeline.transcript_keys() == {note_key}
 
 
-def set_environment(pipeline, function_output: str, variables: dict) -> None:
-    lambda_ = pipeline.client("lambda")
-    lambda_.update_function_configuration(FunctionName=pipeline.outputs[function_output], Environment={"Variables": variables})
-
-
-def declared_environment(pipeline, function_output: str) -> dict:
-    return pipeline.client("lambda").get_function_configuration(FunctionName=pipeline.outputs[function_output])["Environment"]["Variables"]
-
-
 def mediactl(pipeline, tmp_path, *args: str) -> subprocess.CompletedProcess:
     """`python -m mediactl ARGS` against the emulator, with a `pulumi` on PATH that prints the
     stack outputs the program declares (with the emulator's URLs)."""
@@ -175,8 +166,8 @@ def test_a_repeated_notification_starts_one_job(drained):
 
 def test_a_function_that_cannot_start_keeps_the_uploads_in_the_upload_queue(drained):
     pipeline = drained
-    declared = declared_environment(pipeline, "functionName")
-    set_environment(pipeline, "functionName", declared | {"OUTPUT_BUCKET": ""})
+    declared = pipeline.environment("functionName")
+    pipeline.set_environment("functionName", declared | {"OUTPUT_BUCKET": ""})
     pipeline.upload("talk.ogg")
 
     # Lambda took the message, failed, and left it to come back after the queue's visibility timeout

@@ -12,11 +12,14 @@ from urllib.parse import unquote_plus
 import boto3
 from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sqs.models import sqs_backends
 from moto.transcribe.models import FakeTranscriptionJob, transcribe_backends
 
 import esm
+import sqs_batch
 from function import naming
 from lambda_env import LambdaContext, VirtualClock, fresh_import
+from ledger_table import create_ledger_table
 
 REGION = "us-east-1"
 PROJECT = "transcribe-pipeline"
@@ -125,8 +128,9 @@ def create_function(name: str) -> str:
     return created["FunctionArn"]
 
 
-# The upload queue's redrive policy: after this many receives SQS moves a message to the DLQ.
-MAX_RECEIVE_COUNT = 3
+# The upload queue's redrive policy: after this many receives SQS moves a message to the DLQ (the
+# function itself dead-letters a failing upload at its 5th receive).
+MAX_RECEIVE_COUNT = sqs_batch.DEAD_LETTER_AFTER_RECEIVES + 1
 
 
 def create_upload_queues(stack: str) -> tuple[str, str]:
@@ -151,6 +155,7 @@ def deploy(
     function_name = f"{stack}-upload"
     function_arn = create_function(function_name)
     create_function(f"{stack}-completion")
+    ledger_table = create_ledger_table(boto3.client("dynamodb"), f"{stack}-ledger")
     prefix = naming.job_name_prefix(PROJECT, stack)
     outputs = {
         "inputBucket": input_bucket,
@@ -165,6 +170,7 @@ def deploy(
         "jobNamePrefix": prefix,
         "outputPrefix": output_prefix,
         "keyPrefix": key_prefix,
+        "ledgerTableName": ledger_table,
     }
     upload_queue_url = dead_letter_queue_url = None
     if queued:
@@ -298,6 +304,7 @@ class UploadFunction:
             "JOB_NAME_PREFIX": pipeline.job_name_prefix,
             "JOB_TAGS": json.dumps({"project": PROJECT, "stack": pipeline.stack}),
             "DEAD_LETTER_QUEUE_URL": pipeline.dead_letter_queue_url,
+            "LEDGER_TABLE": pipeline.outputs["ledgerTableName"],
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -310,9 +317,6 @@ class UploadFunction:
             "Attributes"
         ]["QueueArn"]
 
-    def days_later(self, days: float) -> None:
-        self.clock.now += days * 24 * 3600
-
     def transcribe_refuses(self, code: str, message: str) -> None:
         """Every StartTranscriptionJob of the function fails with this error."""
 
@@ -320,6 +324,15 @@ class UploadFunction:
             raise ClientError({"Error": {"Code": code, "Message": message}}, "StartTranscriptionJob")
 
         self.handler.transcribe.meta.events.register("before-call.transcribe.StartTranscriptionJob", refuse)
+
+    def poll_until_dead_lettered(self) -> None:
+        """Run the function on the upload queue until what it cannot start is dead-lettered, the
+        backoffs it sets passing at once."""
+        queue = self.pipeline.upload_queue_url.rstrip("/").rsplit("/", 1)[-1]
+        for _ in range(sqs_batch.DEAD_LETTER_AFTER_RECEIVES):
+            self.poll()
+            for message in sqs_backends[DEFAULT_ACCOUNT_ID][REGION].queues[queue]._messages:
+                message.visible_at = 0.0
 
     def poll(self):
         """One batch from the upload queue through the function, as Lambda would run it."""

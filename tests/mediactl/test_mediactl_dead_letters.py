@@ -22,17 +22,16 @@ def arn(queue_url: str) -> str:
 
 @pytest.fixture
 def dead_lettered(pipeline, s3, sqs, monkeypatch) -> list[str]:
-    """Four messages in the dead-letter queue: two uploads the upload function gave up on (still
-    unstarted 13 days later), a body that is not an S3 notification, and an upload SQS moved there
-    after too many receives. Returns their bodies."""
+    """Four messages in the dead-letter queue: two uploads the upload function gave up on (refused
+    at five receives in a row), a body that is not an S3 notification, and an upload SQS moved
+    there after too many receives. Returns their bodies."""
     notify_upload_queue(pipeline)
     function = UploadFunction(pipeline, monkeypatch)
-    function.transcribe_refuses("InternalFailure", "Transcribe is unwell")
-    function.days_later(13)
+    function.transcribe_refuses("AccessDeniedException", "not allowed")
     for key in ("a.mp3", "b.mp3"):
         s3.put_object(Bucket=pipeline.input_bucket, Key=key, Body=b"ID3")
     sqs.send_message(QueueUrl=pipeline.upload_queue_url, MessageBody="hello")
-    assert function.poll() is not None
+    function.poll_until_dead_lettered()
     s3.put_object(Bucket=pipeline.input_bucket, Key="c.mp3", Body=b"ID3")
     receive_until_dead_lettered(pipeline)
     bodies = queue_bodies(pipeline.dead_letter_queue_url)
@@ -54,8 +53,8 @@ def test_redrive_says_why_then_moves_the_dead_letters_back_with_a_move_task(run,
     lines = result.out.splitlines()
     assert lines[0] == "dead-letter queue: 4 messages; dead-lettered because:"
     assert sorted(lines[1:4]) == sorted([
-        f"  2 × Expired: not started 12 days after the upload: ClientError: An error occurred (InternalFailure) when"
-        f" calling the StartTranscriptionJob operation: Transcribe is unwell ({pipeline.input_bucket}/a.mp3, {pipeline.input_bucket}/b.mp3)",
+        f"  2 × Failed: ClientError: An error occurred (AccessDeniedException) when calling the StartTranscriptionJob"
+        f" operation: not allowed (after 5 receives) ({pipeline.input_bucket}/a.mp3, {pipeline.input_bucket}/b.mp3)",
         f"  1 × BadMessage: message is not an S3 notification: its body has no Records list (message {hello}, not an S3 notification)",
         f"  1 × received too often without success (no reason recorded: see the upload function's log) ({pipeline.input_bucket}/c.mp3)",
     ])

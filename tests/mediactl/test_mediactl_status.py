@@ -52,7 +52,8 @@ def put_alarm(cloudwatch, name: str, topic: str, state: str) -> None:
 def dead_letter_through_the_upload_function(monkeypatch, sqs, outputs, body: str) -> None:
     """Put `body` in the upload queue and let the real upload function, talking to the moto server,
     move it to the dead-letter queue."""
-    for name, value in {"OUTPUT_BUCKET": outputs["outputBucket"], "DEAD_LETTER_QUEUE_URL": outputs["deadLetterQueueUrl"]}.items():
+    for name, value in {"OUTPUT_BUCKET": outputs["outputBucket"], "DEAD_LETTER_QUEUE_URL": outputs["deadLetterQueueUrl"],
+                        "LEDGER_TABLE": outputs["ledgerTableName"]}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     handler = fresh_import("handler")
     sqs.send_message(QueueUrl=outputs["uploadQueueUrl"], MessageBody=body)

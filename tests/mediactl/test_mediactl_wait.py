@@ -263,13 +263,12 @@ def test_wait_keeps_waiting_while_the_upload_is_in_the_queue_past_the_start_time
 
 def test_wait_fails_with_the_reason_when_the_upload_went_to_the_dead_letter_queue(run, queued, monkeypatch, talk, tmp_path):
     function = UploadFunction(queued, monkeypatch)
-    function.transcribe_refuses("InternalFailure", "Transcribe is unwell")
-    function.days_later(13)
+    function.transcribe_refuses("AccessDeniedException", "not allowed")
     waits = []
 
     def function_runs(seconds):
         waits.append(seconds)
-        function.poll()
+        function.poll_until_dead_lettered()
 
     monkeypatch.setattr(jobs, "pause", function_runs)
 
@@ -278,8 +277,8 @@ def test_wait_fails_with_the_reason_when_the_upload_went_to_the_dead_letter_queu
     assert result.code == 1
     assert error_lines(result) == [
         "mediactl: error: transcription of talk.mp3 failed: its upload went to the dead-letter queue:"
-        " Expired: not started 12 days after the upload: ClientError: An error occurred (InternalFailure) when calling"
-        " the StartTranscriptionJob operation: Transcribe is unwell; once the cause is fixed,"
+        " Failed: ClientError: An error occurred (AccessDeniedException) when calling the StartTranscriptionJob"
+        " operation: not allowed (after 5 receives); once the cause is fixed,"
         " `mediactl redrive --stack dev` moves it back to the upload queue"
     ]
     assert_run_as_printed(result.err, "--stack", "dev")
