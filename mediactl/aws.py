@@ -57,6 +57,10 @@ class Clients:
         return self.session.client("sqs", config=Config(retries=_RETRIES))
 
     @cached_property
+    def dynamodb(self):
+        return self.session.client("dynamodb", config=Config(retries=_RETRIES))
+
+    @cached_property
     def lambda_(self):
         return self.session.client("lambda", config=_INVOKE)
 

@@ -47,7 +47,11 @@ def test_selftest_proves_the_applied_stack_end_to_end_and_leaves_nothing_behind(
     assert re.search(r"^  subtitles +\d+\.\d s  srt$", result.stdout, re.M), result.stdout
     assert "(an emulator writes a canned text: not a failure)" in result.stdout
     assert result.stdout.splitlines()[-1].startswith("selftest passed: the stack of ")
-    # The clip, its outputs, its job: all gone; the completion function wrote nothing after.
+    # The clip, its outputs, its job: all gone; the completion function wrote nothing after. The
+    # ledger keeps only the tombstone of an erased object.
     assert pipeline.client("s3").list_objects_v2(Bucket=pipeline.outputs["inputBucket"]).get("KeyCount", 0) == 0
     assert pipeline.transcript_keys() == set()
     assert pipeline.job_names() == []
+    assert "1 ledger item (erased)" in result.stdout
+    items = pipeline.client("dynamodb").scan(TableName=pipeline.outputs["ledgerTableName"])["Items"]
+    assert [item["state"]["S"] for item in items if not item["media"]["S"].startswith("#")] == ["deleted"]

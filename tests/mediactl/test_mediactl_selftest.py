@@ -5,11 +5,13 @@ model. (tests/e2e/test_selftest.py runs it on the stack applied to MiniStack.)""
 
 import re
 
+import boto3
 import pytest
 from botocore.client import BaseClient
 
 from aws_model import assert_valid_request
 from function import naming
+from function.ledger import Ledger
 from hints import assert_run_as_printed
 from mediactl import selftest
 from mediactl_fakes import deploy, moto_job, outputs_file, start_job, transcript_document, uploads_of
@@ -43,8 +45,11 @@ def the_pipeline_transcribes(
     )
     started = []
 
+    ledger = Ledger(boto3.client("dynamodb"), pipeline.outputs["ledgerTableName"])
+
     def function(name, event):
-        for key, etag in uploads_of(event):
+        for record, (key, etag) in zip(event["Records"], uploads_of(event)):
+            ledger.record(pipeline.input_bucket, key, etag, record["s3"]["object"]["size"], pipeline.job_name_prefix, origin="s3")
             started.append(start_job(pipeline, key, etag, document=transcript_document(text)))
             for fmt in set(("srt",)) - set(subtitles):
                 s3.delete_object(Bucket=pipeline.output_bucket, Key=naming.subtitle_key("transcripts/", key, fmt))
@@ -85,9 +90,13 @@ def test_selftest_follows_the_clip_to_its_subtitles_times_each_stage_and_removes
     assert started[0] in next(line for line in result.out.splitlines() if line.startswith("  job started"))
     assert "subtitles" in result.out and " srt" in result.out
     assert "0 of 8 words of the clip recognised" in result.out and "(an emulator writes a canned text: not a failure)" in result.out
-    assert "removed the clip, 3 output files, the job record" in result.out
+    assert "removed the clip, 3 output files, the job record, 1 ledger item (erased)" in result.out
     assert result.out.splitlines()[-1].startswith("selftest passed: stack 'dev' works end to end (")
     assert everything_left(pipeline, s3, transcribe) == {"media": 0, "outputs": 0, "jobs": 0}
+    # The clip's ledger item is the tombstone an erased object leaves: its keys, no names.
+    key = next(params["Key"] for name, params in checked_requests if name == "PutObject" and params["Key"].endswith(".wav"))
+    (tombstone,) = Ledger(boto3.client("dynamodb"), pipeline.outputs["ledgerTableName"]).versions(pipeline.input_bucket, key)
+    assert tombstone.state == "deleted"
     operations = {name for name, _ in checked_requests}
     assert {"PutObject", "GetTranscriptionJob", "GetObject", "ListObjectsV2", "DeleteObject", "DeleteTranscriptionJob"} <= operations
 
