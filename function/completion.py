@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +29,7 @@ import naming
 import readable
 import subtitles
 from common import RECONCILER_SOURCE, RETRIES, SharedSettings, error_note, get_job, shared_settings, utc_seconds
+from daily import DailyCounts, day_of
 from ledger import COMPLETED, FAILED, Entry, Ledger
 from metrics import NO_UNIT, Metrics
 from notification import clock, completed_message, failed_message, language_of, publish, subject
@@ -66,7 +68,9 @@ SETTINGS = Settings.from_environ(os.environ)
 transcribe = boto3.client("transcribe", config=RETRIES)
 s3 = boto3.client("s3", config=RETRIES)
 sns = boto3.client("sns", config=RETRIES)
-ledger = Ledger(boto3.client("dynamodb", config=RETRIES), SETTINGS.ledger_table)
+dynamodb = boto3.client("dynamodb", config=RETRIES)
+ledger = Ledger(dynamodb, SETTINGS.ledger_table)
+counts = DailyCounts(dynamodb, SETTINGS.ledger_table)
 # What an invocation counts, written as one metrics line at its end.
 metrics = Metrics(os.environ.get("METRICS_NAMESPACE", ""), "completion")
 
@@ -159,9 +163,11 @@ def handle_job_end(end: JobEnd, settings: Settings, transcribe, s3, sns, ledger:
     if status == "COMPLETED":
         outcome, minutes = record_transcript(job, media_bucket, media_key, settings, s3, sns)
         end_in_ledger(ledger, entry, COMPLETED, minutes=minutes)
+        counts.count_end(day_of(time.time()), completed=True, minutes=minutes)
         return outcome
     outcome, reason = record_failure(job, end, media_bucket, media_key, settings, s3, sns)
     end_in_ledger(ledger, entry, FAILED, reason=reason)
+    counts.count_end(day_of(time.time()), completed=False, minutes=None)
     return outcome
 
 

@@ -26,10 +26,11 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-import naming
+import daily
 import sqs_batch
-from common import RETRIES, error_note, utc_seconds
-from job_request import job_request
+from common import RETRIES
+from daily import DailyCounts
+from job_start import BackPressure, back_pressure, start_upload
 from ledger import DELETED, REJECTED, STARTABLE, STARTED, Entry, Ledger
 from metrics import Metrics
 from pace import Pacer, backoff
@@ -46,18 +47,6 @@ TRANSCRIBE_CALLS = Config(retries={"mode": "standard", "total_max_attempts": 1},
 LEDGER_CALLS = Config(retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=2, read_timeout=3)
 # Handing messages back and dead-lettering them happen in the invocation's last seconds.
 SQS_CALLS = Config(retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=2, read_timeout=3)
-
-# What tells the function "not now" (back-pressure) rather than "never": throttling (botocore's
-# own list of throttling codes, for Transcribe LimitExceededException and ThrottlingException;
-# for DynamoDB ProvisionedThroughputExceededException and, on demand, RequestLimitExceeded),
-# Transcribe's job queue being full (10,000 queued jobs; Transcribe's docs on job queueing), and
-# the services' own outages.
-THROTTLED = {
-    "Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException", "RequestLimitExceeded",
-    "ProvisionedThroughputExceededException",
-}  # fmt: skip
-QUEUE_FULL = {"LimitExceededConcurrentJobException"}
-UNAVAILABLE = {"InternalFailureException", "ServiceUnavailable", "ServiceUnavailableException", "InternalServerError"}
 
 # Waits between attempts while Transcribe pushes back, in seconds.
 THROTTLE_WAIT = (0.5, 8.0)
@@ -76,6 +65,7 @@ dynamodb = boto3.client("dynamodb", config=LEDGER_CALLS)
 # virtual clock.
 clock = time
 ledger = Ledger(dynamodb, SETTINGS.ledger_table, clock=lambda: clock.time())
+counts = DailyCounts(dynamodb, SETTINGS.ledger_table)
 # One pace per function instance: it lasts across the invocations the instance serves.
 pacer = Pacer(SETTINGS.start_rate)
 # What an invocation counts, written as one metrics line at its end.
@@ -95,15 +85,6 @@ def s3():
 def sqs():
     """The SQS client, made on first use: only messages handed back or dead-lettered need it."""
     return boto3.client("sqs", config=SQS_CALLS)
-
-
-class BackPressure(Exception):
-    """A service said "not now": a throttle, a full job queue or an outage."""
-
-    def __init__(self, code: str, queue_full: bool = False):
-        super().__init__(code)
-        self.code = code
-        self.queue_full = queue_full
 
 
 def lambda_handler(event, context):
@@ -128,8 +109,8 @@ def handle_batch(event, context):
     # Counted at a message's first receive only, so that a message handed back is not counted again.
     metrics.add("UploadsReceived", sum(len(m.uploads) for m in messages if m.receive_count == 1))
     record_first_receives(messages)
-    progressed = start_uploads(messages, deadline)
-    failures = settle(messages, progressed)
+    progressed, held_until = start_uploads(messages, deadline)
+    failures = settle(messages, progressed, held_until)
     return {"batchItemFailures": [{"itemIdentifier": message.id} for message in failures]}
 
 
@@ -189,9 +170,10 @@ def record_first_receives(messages: list[Message]) -> None:
                 return
 
 
-def start_uploads(messages: list[Message], deadline: Deadline) -> bool:
+def start_uploads(messages: list[Message], deadline: Deadline) -> tuple[bool, float | None]:
     """Start what the messages report, in order, at the instance's pace; wait out back-pressure
-    while there is time. Returns whether any record was done with."""
+    while there is time. Returns whether any record was done with, and, when the day's limit of
+    jobs stopped it, the seconds until the next UTC day."""
     progressed = False
     pushed_back = 0
     for message in messages:
@@ -199,13 +181,15 @@ def start_uploads(messages: list[Message], deadline: Deadline) -> bool:
             upload = message.uploads[0]
             try:
                 outcome = advance(upload, message, deadline)
+            except DailyLimit as limit:
+                return progressed, hold_for_the_day(limit, upload)
             except BackPressure as pressure:
                 wait_range = QUEUE_FULL_WAIT if pressure.queue_full else THROTTLE_WAIT
                 wait = backoff(pushed_back, *wait_range)
                 pushed_back += 1
                 _log(f"back-pressure ({pressure.code}): waiting {wait:.1f} s", upload.key, outcome="held")
                 if not deadline.allows(wait):
-                    return progressed
+                    return progressed, None
                 clock.sleep(wait)
                 continue
             except Exception as error:  # noqa: BLE001 - kept on the message; settle() decides
@@ -213,11 +197,22 @@ def start_uploads(messages: list[Message], deadline: Deadline) -> bool:
                 logger.error("upload not started: %s", error, exc_info=True, extra={"key": upload.key, "outcome": "failed"})
                 break
             if outcome is None:
-                return progressed
+                return progressed, None
             message.uploads.pop(0)
             pushed_back = 0
             progressed = True
-    return progressed
+    return progressed, None
+
+
+def hold_for_the_day(limit: "DailyLimit", upload: Upload) -> float:
+    """The day's jobs are all started: note it, alarm, and hold what is left until the next day."""
+    _log(f"the daily limit of {SETTINGS.max_jobs_per_day} jobs is reached: held until 00:00 UTC", upload.key, outcome="held")
+    metrics.add("DailyLimitReached")
+    try:
+        counts.limit_reached(limit.day, SETTINGS.max_jobs_per_day, clock.time())
+    except (ClientError, BotoCoreError) as error:
+        logger.warning("daily limit not noted: %s", error, extra={"outcome": "held"})
+    return daily.seconds_to_next_day(clock.time())
 
 
 def advance(upload: Upload, message: Message, deadline: Deadline) -> str | None:
@@ -234,7 +229,7 @@ def advance(upload: Upload, message: Message, deadline: Deadline) -> str | None:
     if wait is None:
         return None
     clock.sleep(wait)
-    outcome, reason = start_upload(upload, entry.job_name, SETTINGS, transcribe, s3)
+    outcome, reason = start_counted(upload, entry.job_name)
     try:
         moved = ledger.rejected(entry, reason) if outcome == "rejected" else ledger.started(entry)
     except ClientError as error:
@@ -246,68 +241,44 @@ def advance(upload: Upload, message: Message, deadline: Deadline) -> str | None:
     return outcome
 
 
-def start_upload(upload: Upload, job_name: str, settings: Settings, transcribe, s3_client) -> tuple[str, str]:
-    """Start the transcription of one upload as `job_name`; returns (outcome, reason), or raises
-    BackPressure when Transcribe says "not now". `s3_client` gives the S3 client, for the error
-    notes."""
-    if upload.size >= naming.MAX_MEDIA_BYTES:
-        reason = f"the file has {upload.size} bytes; Transcribe takes files under 2 GB"
-        return reject(upload, job_name, reason, settings, s3_client)
+class DailyLimit(Exception):
+    """The stack started maxJobsPerDay jobs today."""
+
+    def __init__(self, day: str):
+        super().__init__(day)
+        self.day = day
+
+
+def start_counted(upload: Upload, job_name: str) -> tuple[str, str]:
+    """start_upload, counted among the day's jobs first: raises DailyLimit at the limit; a start
+    that makes no job is not counted."""
+    day = daily.day_of(clock.time())
     try:
-        transcribe.start_transcription_job(**job_request(upload.bucket, upload.key, job_name, settings))
-    except (ConnectionError, HTTPClientError) as error:
-        raise BackPressure(type(error).__name__) from error
+        if not counts.count_start(day, SETTINGS.max_jobs_per_day):
+            raise DailyLimit(day)
     except ClientError as error:
-        if pressure := back_pressure(error):
-            raise pressure from error
-        code = error.response.get("Error", {}).get("Code")
-        if code == "ConflictException":
-            _log("already started (repeated delivery)", upload.key, job_name, outcome="duplicate")
-            return "duplicate", ""
-        reason = error.response.get("Error", {}).get("Message", code)
-        if code == "BadRequestException" and is_about_the_media(reason):
-            return reject(upload, job_name, reason, settings, s3_client)
+        raise back_pressure(error) or error
+    try:
+        outcome, reason = start_upload(upload, job_name, SETTINGS, transcribe, s3, _log)
+    except BaseException:
+        uncount(day)
         raise
-    _log("job started", upload.key, job_name, outcome="started")
-    return "started", ""
+    if outcome != "started":
+        uncount(day)
+    return outcome, reason
 
 
-def back_pressure(error: Exception) -> BackPressure | None:
-    """The BackPressure an AWS error means, or None when it is not one."""
-    if isinstance(error, (ConnectionError, HTTPClientError)):
-        return BackPressure(type(error).__name__)
-    if not isinstance(error, ClientError):
-        return None
-    code = error.response.get("Error", {}).get("Code")
-    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-    if code in THROTTLED or code in QUEUE_FULL or code in UNAVAILABLE or status >= 500:
-        return BackPressure(code, queue_full=code in QUEUE_FULL)
-    return None
+def uncount(day: str) -> None:
+    try:
+        counts.uncount_start(day)
+    except (ClientError, BotoCoreError) as error:
+        logger.warning("a start not made is still counted today: %s", error, extra={"outcome": "held"})
 
 
-def reject(upload: Upload, job_name: str, reason: str, settings: Settings, s3_client) -> tuple[str, str]:
-    write_error(s3_client(), settings, upload, job_name, reason)
-    _log("rejected: " + reason, upload.key, job_name, outcome="rejected", level=logging.WARNING)
-    return "rejected", reason
-
-
-# Transcribe answers BadRequestException for media it cannot take (format, sample rate, length),
-# but also when it cannot read the media or use the data-access role (just after a deploy, before
-# IAM has settled) or cannot find a vocabulary (during an update that replaces it). Only the first
-# is the upload's fault and gets an error note; the others are retried, and kept in the
-# dead-letter queue if they persist.
-_MEDIA_WORDS = ("media", "sample rate", "audio", "format", "duration", "too long", "too short", "file size")
-_ACCESS_WORDS = ("access", "permission", "denied", "authoriz", "role", "assume")
-
-
-def is_about_the_media(message: str) -> bool:
-    text = message.lower()
-    return any(word in text for word in _MEDIA_WORDS) and not any(word in text for word in _ACCESS_WORDS)
-
-
-def settle(messages: list[Message], progressed: bool) -> list[Message]:
+def settle(messages: list[Message], progressed: bool, held_until: float | None = None) -> list[Message]:
     """Decide what becomes of each message not done with: to the dead-letter queue, sent again as
-    a new message when old, or back to the queue after a backoff. Returns those that go back."""
+    a new message when old, or back to the queue after a backoff (at most until the next day when
+    the daily limit holds it). Returns those that go back."""
     retry = []
     now = clock.time()
     for message in messages:
@@ -323,7 +294,7 @@ def settle(messages: list[Message], progressed: bool) -> list[Message]:
             tell_ledger(message, ledger.sent_again)
             continue
         retry.append(message)
-    sqs_batch.hand_back(sqs(), retry, progressed)
+    sqs_batch.hand_back(sqs(), retry, progressed, held_until)
     metrics.add("MessagesHandedBack", len(retry))
     return retry
 
@@ -337,16 +308,6 @@ def tell_ledger(message: Message, change) -> None:
                 change(entry)
             except (ClientError, BotoCoreError) as error:
                 logger.warning("ledger not updated: %s", error, extra={"key": upload.key, "outcome": "held"})
-
-
-def write_error(s3, settings: Settings, upload: Upload, job_name: str, reason: str) -> None:
-    """Leave `<transcript base>.error.json` where the user looks for the transcript."""
-    s3.put_object(
-        Bucket=settings.output_bucket,
-        Key=naming.error_key(settings.output_prefix, upload.key),
-        Body=error_note(upload.media_uri, job_name, reason, utc_seconds()),
-        ContentType="application/json",
-    )
 
 
 def _log(message: str, key: str, job_name: str | None = None, *, outcome: str, level=logging.INFO) -> None:

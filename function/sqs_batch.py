@@ -19,6 +19,9 @@ logger = logging.getLogger("handler")
 # doubling with each receive, up to 30 minutes, so that the queue's maxReceiveCount (1000) is not
 # reached within the queue's 14-day retention.
 RETRY_VISIBILITY = (60, 1800)
+# SQS's longest visibility: 12 hours from the receive (SQS Developer Guide, "Amazon SQS visibility
+# timeout"; 43,200 s set at once "will likely fail", so a little less).
+MAX_VISIBILITY = 43_000
 # An error that is not back-pressure sends the message to the dead-letter queue from this receive.
 DEAD_LETTER_AFTER_RECEIVES = 5
 # A message still not done with this long after it was sent is sent again as a new message (a
@@ -89,21 +92,25 @@ def is_old(message: Message, now: float) -> bool:
     return now - message.sent_at > CARRY_OVER_AGE
 
 
-def retry_visibility(message: Message, progressed: bool) -> int:
+def retry_visibility(message: Message, progressed: bool, held_until: float | None = None) -> int:
     """Seconds before a message handed back is received again: at once while jobs are starting,
-    with a backoff by receive count when nothing could start or the message failed."""
+    with a backoff by receive count when nothing could start or the message failed. Held by the
+    daily limit, the backoff grows to the next UTC day (SQS's 12 hours at most), so that a raised
+    limit is taken up soon and a held message is received a few times a day."""
+    low, high = RETRY_VISIBILITY
+    if held_until is not None:
+        return int(max(1, min(low * 2 ** (message.receive_count - 1), held_until, MAX_VISIBILITY)))
     if progressed and not message.error:
         return 0
-    low, high = RETRY_VISIBILITY
     return int(min(high, low * 2 ** (message.receive_count - 1)))
 
 
-def hand_back(sqs, messages: list[Message], progressed: bool) -> None:
+def hand_back(sqs, messages: list[Message], progressed: bool, held_until: float | None = None) -> None:
     """Set each message's visibility to its backoff. A change that fails only leaves the
     message to the queue's own visibility timeout: it still comes back."""
     for chunk in (messages[i : i + 10] for i in range(0, len(messages), 10)):
         entries = [
-            {"Id": str(n), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": retry_visibility(m, progressed)}
+            {"Id": str(n), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": retry_visibility(m, progressed, held_until)}
             for n, m in enumerate(chunk)
         ]
         try:
@@ -116,7 +123,7 @@ def hand_back(sqs, messages: list[Message], progressed: bool) -> None:
     for message in messages:
         logger.info("handed back to the upload queue", extra={
             "messageId": message.id, "outcome": "retry", "receiveCount": message.receive_count,
-            "visibility": retry_visibility(message, progressed), "error": message.error or None,
+            "visibility": retry_visibility(message, progressed, held_until), "error": message.error or None,
         })  # fmt: skip
 
 

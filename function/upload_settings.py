@@ -29,6 +29,8 @@ class Settings(SharedSettings):
     channel_identification: bool = False
     redact_pii: str = "off"
     pii_entity_types: tuple[str, ...] = ()
+    max_jobs_per_day: int = 0
+    """Jobs the stack may start in a UTC day; 0: no limit."""
 
     @classmethod
     def from_environ(cls, env) -> "Settings":
@@ -48,6 +50,7 @@ class Settings(SharedSettings):
             channel_identification=_flag(env, "CHANNEL_IDENTIFICATION"),
             redact_pii=env.get("REDACT_PII") or "off",
             pii_entity_types=_split(env.get("PII_ENTITY_TYPES", "")),
+            max_jobs_per_day=_integer(env, "MAX_JOBS_PER_DAY"),
         )
         settings.check()
         return settings
@@ -59,6 +62,8 @@ class Settings(SharedSettings):
             raise ValueError(
                 f"MAX_SPEAKERS is {self.max_speakers}: use 0 (off) or {naming.MIN_SPEAKERS} to {naming.MAX_SPEAKERS}"
             )
+        if self.max_jobs_per_day < 0:
+            raise ValueError(f"MAX_JOBS_PER_DAY is {self.max_jobs_per_day}: use 0 (no limit) or more")
         if self.start_rate <= 0:
             raise ValueError(f"START_RATE is {self.start_rate:g}: it must be more than 0 jobs per second")
         if self.vocabulary_filter_method not in naming.VOCABULARY_FILTER_METHODS:

@@ -57,6 +57,14 @@ def alarms(
         ),  # fmt: skip
         reconcile_problems(s),
     ]
+    if s.max_jobs_per_day:
+        found.append(
+            Alarm(
+                "daily-limit",
+                f"The stack started its maxJobsPerDay ({s.max_jobs_per_day}) jobs today: uploads wait until 00:00 UTC: {RUNBOOK}.",
+                s.metrics_namespace, "DailyLimitReached", {"Stage": "upload"}, "Sum", 0, period,
+            )  # fmt: skip
+        )
     for stage, function in functions.items():
         for metric, what in (("Errors", "failed"), ("Throttles", "was throttled by Lambda")):
             found.append(

@@ -127,6 +127,8 @@ class Settings:
     """Minutes between the reconciler's scheduled runs; 0: no schedule (it can still be run by hand)."""
     point_in_time_recovery: bool
     """Continuous backups of the ledger table (35 days)."""
+    max_jobs_per_day: int
+    """Jobs the stack may start in a UTC day; 0: no limit."""
 
     @property
     def vocabulary_languages(self) -> tuple[str, ...]:
@@ -210,6 +212,7 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
         failed_jobs_per_hour=config.require_int("failedJobsPerHour"),
         reconcile_minutes=config.require_int("reconcileMinutes"),
         point_in_time_recovery=config.require_bool("pointInTimeRecovery"),
+        max_jobs_per_day=config.require_int("maxJobsPerDay"),
     )
     validate(settings)
     return settings
@@ -438,6 +441,11 @@ def _check_alarms(s: Settings) -> None:
         )
 
 
+def _check_spend(s: Settings) -> None:
+    if s.max_jobs_per_day < 0:
+        raise SettingsError(f"maxJobsPerDay is {s.max_jobs_per_day}: use 0 (no limit) or the number of jobs a UTC day may start")
+
+
 def _check_reconciler(s: Settings) -> None:
     low, high = RECONCILE_MINUTES_RANGE
     if s.reconcile_minutes != 0 and not low <= s.reconcile_minutes <= high:
@@ -450,5 +458,5 @@ def _check_reconciler(s: Settings) -> None:
 _CHECKS = (
     _check_language, _check_subtitles, _check_speakers, _check_prefixes, _check_start_pace, _check_function,
     _check_data, _check_tags, _check_vocabulary, _check_vocabulary_filter, _check_redaction, _check_alarms,
-    _check_reconciler,
+    _check_reconciler, _check_spend,
 )  # fmt: skip

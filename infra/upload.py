@@ -59,6 +59,7 @@ class UploadStage(pulumi.ComponentResource):
             "START_RATE": f"{s.start_rate_per_instance:g}",
             "DEAD_LETTER_QUEUE_URL": args.dead_letter_queue_url,
             "LEDGER_TABLE": args.ledger_table_name,
+            "MAX_JOBS_PER_DAY": str(s.max_jobs_per_day),
             **args.options_environment,
             "METRICS_NAMESPACE": s.metrics_namespace,
         }

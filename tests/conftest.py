@@ -93,9 +93,9 @@ class UploadPipeline:
         ).get("Messages", [])
 
     def ledger(self) -> list[dict]:
-        """Every item of the ledger table, its values as plain strings and numbers."""
+        """Every media item of the ledger table (not its internal ones), values as plain strings."""
         items = self.dynamodb.scan(TableName=TABLE)["Items"]
-        return [{k: v.get("S", v.get("N")) for k, v in item.items()} for item in items]
+        return [{k: v.get("S", v.get("N")) for k, v in item.items()} for item in items if not item["media"]["S"].startswith("#")]
 
     def starts(self) -> dict[str, int]:
         """StartTranscriptionJob requests Transcribe accepted, by media URI."""

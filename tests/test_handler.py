@@ -7,6 +7,7 @@ import logging
 import urllib.parse
 from pathlib import Path
 
+import job_request
 import pytest
 from moto.core.exceptions import JsonRESTError
 from moto.transcribe.models import TranscribeBackend
@@ -152,7 +153,7 @@ def test_options_from_the_environment_shape_the_job(aws_credentials, handler_env
     handler_env.setenv("MAX_SPEAKERS", "4")
     handler_env.setenv("DATA_ACCESS_ROLE_ARN", "arn:aws:iam::123456789012:role/transcribe-access")
     handler = fresh_import("handler")
-    request = handler.job_request(MEDIA_BUCKET, "talk.mp3", "job", handler.SETTINGS)
+    request = job_request.job_request(MEDIA_BUCKET, "talk.mp3", "job", handler.SETTINGS)
     from aws_model import assert_valid_request
 
     assert_valid_request("transcribe", "StartTranscriptionJob", request)

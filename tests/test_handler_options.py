@@ -3,6 +3,7 @@ and all together, every request checked against botocore's model of the API."""
 
 import json
 
+import job_request
 import pytest
 
 from aws_model import assert_valid_request
@@ -31,7 +32,7 @@ def handler(aws_credentials, handler_env):
 
 def request_for(handler, env: dict) -> dict:
     settings = handler.Settings.from_environ({"OUTPUT_BUCKET": "transcripts", "LEDGER_TABLE": "ledger", "LANGUAGE_CODE": "en-US", **env})
-    request = handler.job_request(MEDIA_BUCKET, "calls/support.wav", "transcribe-support-wav-0123", settings)
+    request = job_request.job_request(MEDIA_BUCKET, "calls/support.wav", "transcribe-support-wav-0123", settings)
     assert_valid_request("transcribe", "StartTranscriptionJob", request)
     return request
 

@@ -4,10 +4,9 @@ an upload is reported, it starts one job, and the ledger tells where each upload
 import json
 import time
 
-from botocore.exceptions import ClientError
-
 import ledger as ledger_module
 from events import MEDIA_BUCKET, s3_event, s3_record
+from faults import refusing
 
 
 def items_by_key(pipeline) -> dict[str, dict]:
@@ -39,15 +38,6 @@ def test_an_upload_is_recorded_as_queued_at_its_first_receive_even_when_it_canno
     items = items_by_key(pipeline)
     assert {items[k]["state"] for k in ("first.mp3", "second.mp3")} == {"queued"}
     assert all("pending" in item and float(item["due"]) > time.time() + 11 * 86400 for item in items.values())
-
-
-def refusing(code: str):
-    """A StartTranscriptionJob that always answers with this error."""
-
-    def refuse(**_):
-        raise ClientError({"Error": {"Code": code, "Message": "refused for the test"}}, "StartTranscriptionJob")
-
-    return refuse
 
 
 def test_a_rejected_upload_is_recorded_with_its_reason_and_never_tried_again(pipeline):

@@ -167,3 +167,12 @@ def test_the_reconciler_alarm_fits_its_runs_in_a_day(minutes, runs):
     alarm = run_program("dev", {"reconcileMinutes": minutes}).named("observability-reconcile-problems").inputs
     assert alarm["period"] == minutes * 60 and alarm["evaluationPeriods"] == runs
     assert alarm["period"] * alarm["evaluationPeriods"] <= 86400, "CloudWatch looks back a day at most"
+
+
+def test_a_daily_limit_adds_an_alarm_on_the_upload_function_s_own_count():
+    limited = run_program("prod", {"maxJobsPerDay": 500})
+    alarm = limited.named("observability-daily-limit").inputs
+    assert (alarm["metricName"], alarm["dimensions"], alarm["threshold"]) == ("DailyLimitReached", {"Stage": "upload"}, 0)
+    assert alarm["metricName"] in emitted_metrics()
+    assert limited.named("upload-handler-lambda").inputs["environment"]["variables"]["MAX_JOBS_PER_DAY"] == "500"
+    assert "observability-daily-limit" not in {a.name for a in run_program("prod").of_type(ALARM)}

@@ -36,7 +36,7 @@ def test_completed_job_gets_a_text_transcript_next_to_its_json(stack):
     assert stack.read(text_key) == "Hello, and welcome. Today we talk about rivers.\n"
     head = stack.s3.head_object(Bucket=TRANSCRIPT_BUCKET, Key=text_key)
     assert head["ContentType"] == "text/plain; charset=utf-8"
-    assert operations(stack) == ["GetTranscriptionJob", "Query", "GetObject", "PutObject", "UpdateItem"]
+    assert operations(stack) == ["GetTranscriptionJob", "Query", "GetObject", "PutObject", "UpdateItem", "UpdateItem"]
 
 
 def test_long_talk_without_speakers_reads_as_paragraphs(stack):
