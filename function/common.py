@@ -8,7 +8,10 @@ from datetime import datetime, timezone
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-import naming
+try:  # part of a package: the media tool
+    from . import naming
+except ImportError:  # in the Lambda package, whose modules sit at the top level
+    import naming
 
 # Throttling (LimitExceededException, ThrottlingException...) is retried with backoff; what still
 # fails after that fails the invocation, and Lambda's or EventBridge's own retries take over.

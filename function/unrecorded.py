@@ -77,9 +77,12 @@ class Sender:
         return self.sent
 
 
-def settle(objects: list[dict], place: Place, ledger: Ledger, s3, sender: Sender | None, origin: str, log=None) -> Found:
+def settle(objects: list[dict], place: Place, ledger: Ledger, s3, sender: Sender | None, origin: str, log=None,
+           outputs: dict | None = None) -> Found:  # fmt: skip
     """Look up listed media objects (ListObjectsV2 entries) in the ledger and settle the ones it
-    does not know. `sender` None: a dry run, nothing is written or sent."""
+    does not know. `sender` None: a dry run, nothing is written or sent. `outputs`: the output
+    bucket's keys under the output prefix with their LastModified, when the caller listed them
+    (else each unknown object's transcript and note are looked for with HeadObject)."""
     found = Found()
     for chunk in (objects[i : i + LOOKUP] for i in range(0, len(objects), LOOKUP)):
         wanted = {(naming.ledger_id(place.media_bucket, o["Key"]), naming.upload_version(o["ETag"], o["Size"])): o for o in chunk}
@@ -89,7 +92,7 @@ def settle(objects: list[dict], place: Place, ledger: Ledger, s3, sender: Sender
             written = obj["LastModified"].timestamp()
             if entry is not None and not (entry.state == DELETED and written > (entry.deleted_at or float("inf"))):
                 found.known += 1
-            elif entry is None and done_before(obj, place, ledger, s3, write=sender is not None):
+            elif entry is None and done_before(obj, place, ledger, s3, write=sender is not None, outputs=outputs):
                 found.adopted += 1
             elif sender is None:
                 found.sent += 1
@@ -114,14 +117,17 @@ def queue(obj: dict, tombstone: Entry | None, place: Place, ledger: Ledger, orig
     return entry if created else None
 
 
-def done_before(obj: dict, place: Place, ledger: Ledger, s3, write: bool = True) -> bool:
+def done_before(obj: dict, place: Place, ledger: Ledger, s3, write: bool = True, outputs: dict | None = None) -> bool:
     """Whether the object already has its transcript or error note, written after it; if so (and
     `write`) it is recorded as done."""
     key = obj["Key"]
     for state, output_key in ((COMPLETED, naming.transcript_key), (FAILED, naming.error_key)):
         location = output_key(place.output_prefix, key)
-        found = head(s3, place.output_bucket, location)
-        if found is not None and found["LastModified"] >= obj["LastModified"]:
+        if outputs is not None:
+            written = outputs.get(location)
+        else:
+            written = (head(s3, place.output_bucket, location) or {}).get("LastModified")
+        if written is not None and written >= obj["LastModified"]:
             if write:
                 reason = error_reason(s3, place.output_bucket, location) if state == FAILED else ""
                 ledger.adopt(place.media_bucket, key, obj["ETag"], obj["Size"], state, reason)
