@@ -21,6 +21,7 @@ from botocore.exceptions import (
 )
 
 _RETRIES = {"mode": "standard", "max_attempts": 5}
+_CONNECTIONS = 20
 # A synchronous invocation lasts as long as the function runs: up to Lambda's 900 s timeout.
 _INVOKE = Config(retries=_RETRIES, read_timeout=910)
 
@@ -46,7 +47,8 @@ class Clients:
 
     @cached_property
     def s3(self):
-        return self.session.client("s3", config=Config(retries=_RETRIES))
+        # Listings run on several threads at once (mediactl.listing).
+        return self.session.client("s3", config=Config(retries=_RETRIES, max_pool_connections=_CONNECTIONS))
 
     @cached_property
     def transcribe(self):
@@ -58,7 +60,7 @@ class Clients:
 
     @cached_property
     def dynamodb(self):
-        return self.session.client("dynamodb", config=Config(retries=_RETRIES))
+        return self.session.client("dynamodb", config=Config(retries=_RETRIES, max_pool_connections=_CONNECTIONS))
 
     @cached_property
     def lambda_(self):

@@ -1,4 +1,4 @@
-"""The command line: `mediactl upload|jobs|fetch|clean|redrive|status ...` (the console script the
+"""The command line: `mediactl upload|jobs|fetch|clean|redrive|status|audit|backfill|delete|selftest ...` (the console script the
 distribution installs, or `python -m mediactl` in a checkout).
 
 Each command lives in a module of its own, which adds its parser (`add_parser(commands)`) and
@@ -11,7 +11,7 @@ import argparse
 import sys
 
 import transcribe_pipeline
-from mediactl import fetch_command, jobs_command, redrive_command, selftest, status, upload_command
+from mediactl import audit, backfill, erase, fetch_command, jobs_command, redrive_command, selftest, status, upload_command
 from mediactl.aws import describe_aws_error, is_aws_error
 from mediactl.errors import EXIT_FAILURE, EXIT_INTERRUPTED, ToolError
 from mediactl.terminal import PROGRAM, report_error
@@ -19,7 +19,7 @@ from mediactl.terminal import PROGRAM, report_error
 # Each adds its commands to the parser, in the order `--help` lists them.
 COMMANDS = (
     upload_command.add_parser, jobs_command.add_parsers, fetch_command.add_parser, redrive_command.add_parser,
-    status.add_parser, selftest.add_parser,
+    status.add_parser, audit.add_parser, backfill.add_parser, erase.add_parser, selftest.add_parser,
 )  # fmt: skip
 
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 from moto.awslambda.models import LambdaFunction
 from moto.server import ThreadedMotoServer
 
+from aws_model import assert_valid_request
 from mediactl import jobs, redrive, terminal
 from mediactl.cli import main
 from mediactl_fakes import FAKE_PULUMI, REGION, FunctionStandIn, Pipeline, PulumiStandIn, deploy, start_job, uploads_of
@@ -51,6 +53,21 @@ def aws(moto_url, monkeypatch, tmp_path):
         monkeypatch.setattr(console, "width", 300)
     urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")).close()
     monkeypatch.setattr(redrive, "RECEIVE_WAIT", 0)
+
+
+@pytest.fixture
+def checked_requests(monkeypatch) -> list[tuple[str, dict]]:
+    """Every request sent in this process, checked against botocore's model of the API."""
+    sent = []
+    make_api_call = BaseClient._make_api_call
+
+    def check(client, operation_name, params):
+        assert_valid_request(client.meta.service_model.service_name, operation_name, params)
+        sent.append((operation_name, params))
+        return make_api_call(client, operation_name, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", check)
+    return sent
 
 
 @pytest.fixture

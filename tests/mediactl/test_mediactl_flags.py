@@ -186,8 +186,8 @@ def test_every_flag_means_one_thing_in_every_command():
 
     key_prefix = [command for command, helps in flags.items() if "--prefix" in helps]
     job_prefix = {command: helps["--job-prefix"] for command, helps in flags.items() if "--job-prefix" in helps}
-    assert key_prefix == ["upload"]
-    assert "key prefix" in flags["upload"]["--prefix"]
+    assert key_prefix == ["upload", "audit", "backfill"]
+    assert all("key prefix" in flags[command]["--prefix"] for command in key_prefix)
     assert set(job_prefix) == {"upload", "jobs", "clean"}
     assert all("job names" in help or "job-name prefix" in help for help in job_prefix.values())
     for flag in ("--stack", "--outputs"):

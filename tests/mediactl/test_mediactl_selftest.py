@@ -6,10 +6,7 @@ model. (tests/e2e/test_selftest.py runs it on the stack applied to MiniStack.)""
 import re
 
 import boto3
-import pytest
-from botocore.client import BaseClient
 
-from aws_model import assert_valid_request
 from function import naming
 from function.ledger import Ledger
 from hints import assert_run_as_printed
@@ -17,21 +14,6 @@ from mediactl import selftest
 from mediactl_fakes import deploy, moto_job, outputs_file, start_job, transcript_document, uploads_of
 
 STAGES = ["uploaded", "job started", "job completed", "JSON transcript", "text", "subtitles", "words", "cleaned up"]
-
-
-@pytest.fixture
-def checked_requests(monkeypatch) -> list[tuple[str, dict]]:
-    """Every request sent in this process, checked against botocore's model of the API."""
-    sent = []
-    make_api_call = BaseClient._make_api_call
-
-    def check(client, operation_name, params):
-        assert_valid_request(client.meta.service_model.service_name, operation_name, params)
-        sent.append((operation_name, params))
-        return make_api_call(client, operation_name, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", check)
-    return sent
 
 
 def the_pipeline_transcribes(
