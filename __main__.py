@@ -5,6 +5,7 @@ error note."""
 import pulumi
 import pulumi_aws as aws
 
+from infra.budget import StackBudget, StackBudgetArgs
 from infra.completion import CompletionStage, CompletionStageArgs
 from infra.failures import FailureQueue
 from infra.ledger import LedgerTable, LedgerTableArgs
@@ -115,12 +116,20 @@ observability = Observability(
         settings=settings,
         region=region,
         account_id=account_id,
+        partition=partition,
         upload_queue_name=uploads.queue_name,
         dead_letter_queue_name=uploads.dead_letter_name,
         failure_queue_name=failures.queue.name,
         functions={"upload": upload.function_name, "completion": completion.function_name, "reconcile": reconciler.function_name},
     ),
 )
+
+if settings.monthly_budget:
+    StackBudget(
+        "budget",
+        StackBudgetArgs(settings=settings, topic_arn=observability.topic_arn),
+        opts=pulumi.ResourceOptions(depends_on=[observability.topic_policy]),
+    )
 
 pulumi.export("inputBucket", media.bucket_name)
 pulumi.export("outputBucket", transcripts.bucket_name)

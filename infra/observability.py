@@ -8,19 +8,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.access import document
+from infra.alarm_topic import alarm_key_policy, alarm_topic_policy
 from infra.alarms import alarms
 from infra.dashboard import DashboardSources, dashboard_body
 from infra.settings import Settings
 
-# The AWS-managed SNS key does not let CloudWatch publish, so the alarm topic has a key of its
-# own. The account's administrators manage it (the statement the KMS console proposes, without
-# kms:*); CloudWatch may only use it.
-KEY_ADMIN_ACTIONS = [
-    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
-    "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
-]  # fmt: skip
 
 
 @dataclass
@@ -28,6 +20,7 @@ class ObservabilityArgs:
     settings: Settings
     region: pulumi.Input[str]
     account_id: pulumi.Input[str]
+    partition: pulumi.Input[str]
     upload_queue_name: pulumi.Input[str]
     dead_letter_queue_name: pulumi.Input[str]
     failure_queue_name: pulumi.Input[str]
@@ -52,11 +45,20 @@ class Observability(pulumi.ComponentResource):
             f"{name}-alarm-key",
             description="Encrypts the alarm topic; CloudWatch may use it to publish.",
             enable_key_rotation=True,
-            policy=pulumi.Output.json_dumps(alarm_key_policy(args.account_id)),
+            policy=pulumi.Output.json_dumps(alarm_key_policy(args.account_id, budgets=bool(s.monthly_budget))),
             tags=s.tags,
             opts=child,
         )
         topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=key.arn, tags=s.tags, opts=child)
+        self.topic_policy = None
+        if s.monthly_budget:
+            # A topic policy replaces the default one: it names the account and CloudWatch too.
+            self.topic_policy = aws.sns.TopicPolicy(
+                f"{name}-alarms-policy",
+                arn=topic.arn,
+                policy=pulumi.Output.json_dumps(alarm_topic_policy(topic.arn, args.partition, args.region, args.account_id)),
+                opts=child,
+            )
         if s.alarm_email:
             aws.sns.TopicSubscription(f"{name}-alarm-email", topic=topic.arn, protocol="email", endpoint=s.alarm_email, opts=child)
 
@@ -106,24 +108,3 @@ class Observability(pulumi.ComponentResource):
             "#dashboards:name=", dashboard.dashboard_name,
         )  # fmt: skip
         self.register_outputs({"topic_arn": self.topic_arn, "dashboard_url": self.dashboard_url})
-
-
-def alarm_key_policy(account_id: pulumi.Input[str]) -> dict:
-    return document(
-        {
-            "Sid": "AccountAdministersTheKey",
-            "Effect": "Allow",
-            "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
-            "Action": KEY_ADMIN_ACTIONS,
-            "Resource": "*",
-        },
-        {
-            "Sid": "CloudWatchPublishesAlarms",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-            # As AWS documents it for CloudWatch and encrypted topics: CloudWatch names no source
-            # account to KMS, so a condition on one would stop every alarm message.
-            "Resource": "*",
-        },
-    )

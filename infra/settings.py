@@ -129,6 +129,10 @@ class Settings:
     """Continuous backups of the ledger table (35 days)."""
     max_jobs_per_day: int
     """Jobs the stack may start in a UTC day; 0: no limit."""
+    monthly_budget: int
+    """US dollars a month for the budget; 0: no budget."""
+    cost_allocation_tags: bool
+    """Activate project and stack as cost allocation tags."""
 
     @property
     def vocabulary_languages(self) -> tuple[str, ...]:
@@ -213,6 +217,8 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
         reconcile_minutes=config.require_int("reconcileMinutes"),
         point_in_time_recovery=config.require_bool("pointInTimeRecovery"),
         max_jobs_per_day=config.require_int("maxJobsPerDay"),
+        monthly_budget=config.require_int("monthlyBudget"),
+        cost_allocation_tags=config.require_bool("costAllocationTags"),
     )
     validate(settings)
     return settings
@@ -444,6 +450,10 @@ def _check_alarms(s: Settings) -> None:
 def _check_spend(s: Settings) -> None:
     if s.max_jobs_per_day < 0:
         raise SettingsError(f"maxJobsPerDay is {s.max_jobs_per_day}: use 0 (no limit) or the number of jobs a UTC day may start")
+    if s.monthly_budget < 0:
+        raise SettingsError(f"monthlyBudget is {s.monthly_budget}: use 0 (no budget) or US dollars a month, such as 100")
+    if s.cost_allocation_tags and not s.monthly_budget:
+        raise SettingsError("costAllocationTags is true but monthlyBudget is 0: the tags are activated for the budget; set monthlyBudget")
 
 
 def _check_reconciler(s: Settings) -> None:

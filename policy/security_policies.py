@@ -37,6 +37,7 @@ PERMISSION = "aws:lambda/permission:Permission"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 QUEUE = "aws:sqs/queue:Queue"
 QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 ROLE = "aws:iam/role:Role"
@@ -394,20 +395,39 @@ def check_permission_names_its_source(args: ResourceValidationArgs, report_viola
         )
 
 
-def check_queue_policy_names_its_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != QUEUE_POLICY:
-        return
+def service_grants(props) -> list[tuple[str, list[str], set[str]]]:
+    """(label, services, condition keys in lower case) of each Allow statement of a resource
+    policy whose principal is an AWS service; [] for a document that cannot be read yet."""
     try:
-        document = load_document(read(args.props, "policy"))
+        document = load_document(read(props, "policy"))
     except (ValueError, UnknownValueError):
-        return  # unreadable documents are iam-no-wildcard-grants' to report; unknown ones come at `up`
+        return []  # unreadable documents are iam-no-wildcard-grants' to report; unknown ones come at `up`
+    found = []
     for index, statement in enumerate(statements(document)):
         principal = statement.get("Principal")
         services = [p for p in as_list(principal.get("Service")) if isinstance(p, str)] if isinstance(principal, Mapping) else []
         if statement.get("Effect") != "Allow" or not services:
             continue
         keys = {key.lower() for values in (statement.get("Condition") or {}).values() if isinstance(values, Mapping) for key in values}
-        label = statement_label(statement, index)
+        found.append((statement_label(statement, index), services, keys))
+    return found
+
+
+def check_topic_policy_names_its_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != TOPIC_POLICY:
+        return
+    for label, services, keys in service_grants(args.props):
+        if not {"aws:sourcearn", "aws:sourceaccount"} <= keys:
+            report_violation(
+                f"Topic policy '{args.name}', {label}, lets {', '.join(services)} publish without naming both the"
+                " source (aws:SourceArn) and the account (aws:SourceAccount); add the conditions the service documents."
+            )
+
+
+def check_queue_policy_names_its_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != QUEUE_POLICY:
+        return
+    for label, services, keys in service_grants(args.props):
         if "aws:sourcearn" not in keys:
             report_violation(
                 f"Queue policy '{args.name}', {label}, lets {', '.join(services)} send on behalf of any resource;"
@@ -587,6 +607,16 @@ POLICIES = [
             " fill the queue (the confused-deputy problem)."
         ),
         validate=check_queue_policy_names_its_source,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="sns-topic-policy-names-its-source",
+        description=(
+            "A topic policy statement that lets an AWS service (cloudwatch.amazonaws.com, budgets.amazonaws.com...)"
+            " publish names the source ARN (aws:SourceArn) and the account (aws:SourceAccount) it publishes for:"
+            " otherwise another account's alarms or budgets could post to the stack's alarm topic."
+        ),
+        validate=check_topic_policy_names_its_source,
         enforcement_level=MANDATORY,
     ),
     ResourceValidationPolicy(

@@ -88,6 +88,7 @@ COMPUTED = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": {"name": "{name}", "arn": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}"},
     "aws:cloudwatch/dashboard:Dashboard": {"dashboardArn": "arn:aws:cloudwatch::{account}:dashboard/{name}"},
     "aws:dynamodb/table:Table": {"name": "{name}", "arn": "arn:aws:dynamodb:{region}:{account}:table/{name}"},
+    "aws:budgets/budget:Budget": {"name": "{name}", "arn": "arn:aws:budgets::{account}:budget/{name}"},
     "aws:scheduler/scheduleGroup:ScheduleGroup": {"name": "{name}", "arn": "arn:aws:scheduler:{region}:{account}:schedule-group/{name}"},
     "aws:scheduler/schedule:Schedule": {"name": "{name}", "arn": "arn:aws:scheduler:{region}:{account}:schedule/{name}"},
 }

@@ -1,6 +1,7 @@
 """The whole pack on what our program declares, for each stack, and the pack as the CLI loads it."""
 
 import json
+import re
 import runpy
 import sys
 from importlib.metadata import version
@@ -23,6 +24,7 @@ CONFIGURATIONS = {
         "vocabularyFile": "tests/vocabulary/terms.txt", "vocabularyFilterWords": ["darn"], "channelIdentification": True,
         "redactPii": "redacted_and_unredacted", "subtitleFormats": [],
     }),  # fmt: skip
+    "prod-budget-and-limit": ("prod", {"monthlyBudget": 200, "costAllocationTags": True, "maxJobsPerDay": 1000}),
 }
 
 
@@ -157,11 +159,10 @@ def test_the_pack_runs_every_policy_as_mandatory(monkeypatch):
     assert [p.name for p in pack["policies"]] == [p.name for p in rules.POLICIES]
 
 
-def test_every_policy_is_mandatory_and_named_once():
-    """Ten policies for the nine rules: runtime and failure destination are checked apart, the
-    first on each function, the second across the stack."""
+def test_every_policy_is_mandatory_named_once_and_documented():
     names = [policy.name for policy in rules.POLICIES]
-    assert len(set(names)) == len(names) == 10
+    documented = re.findall(r"^\| `([a-z0-9-]+)` \| ", (ROOT / "README.md").read_text(), flags=re.MULTILINE)
+    assert len(set(names)) == len(names) and set(names) <= set(documented)
     for policy in rules.POLICIES:
         assert isinstance(policy, (ResourceValidationPolicy, StackValidationPolicy))
         assert policy.enforcement_level is EnforcementLevel.MANDATORY, policy.name

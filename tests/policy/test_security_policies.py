@@ -394,6 +394,45 @@ def test_a_queue_policy_that_names_its_source_passes(statement):
     assert violations(QUEUE_POLICY_RULE, queue_policy(statement)) == []
 
 
+TOPIC_POLICY_RULE = "sns-topic-policy-names-its-source"
+TOPIC_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:observability-alarms"
+
+
+def topic_policy(statement: dict) -> Resource:
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    return Resource(rules.TOPIC_POLICY, "observability-alarms-policy", {"arn": TOPIC_ARN, "policy": policy})
+
+
+def publish_from(service: str, **condition) -> dict:
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sns:Publish", "Resource": TOPIC_ARN}
+    return statement | ({"Condition": condition} if condition else {})
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        publish_from("budgets.amazonaws.com"),
+        publish_from("budgets.amazonaws.com", ArnLike={"aws:SourceArn": f"arn:aws:budgets::{ACCOUNT}:budget/*"}),
+        publish_from("cloudwatch.amazonaws.com", StringEquals={"aws:SourceAccount": ACCOUNT}),
+    ],
+    ids=["no-condition", "no-account", "no-source"],
+)
+def test_a_topic_policy_letting_a_service_publish_without_source_and_account_is_reported(statement):
+    (violation,) = violations(TOPIC_POLICY_RULE, topic_policy(statement))
+    assert violation.message.startswith("Topic policy 'observability-alarms-policy', statement 1, lets ")
+    assert "aws:SourceArn" in violation.message and "aws:SourceAccount" in violation.message
+
+
+def test_a_topic_policy_that_names_source_and_account_passes():
+    statement = publish_from(
+        "budgets.amazonaws.com",
+        StringEquals={"aws:SourceAccount": ACCOUNT}, ArnLike={"aws:SourceArn": f"arn:aws:budgets::{ACCOUNT}:budget/*"},
+    )  # fmt: skip
+    assert violations(TOPIC_POLICY_RULE, topic_policy(statement)) == []
+    owner = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sns:Publish", "Resource": TOPIC_ARN}
+    assert violations(TOPIC_POLICY_RULE, topic_policy(owner)) == []
+
+
 # --- lambda-supported-python-runtime ------------------------------------------------------------
 
 RUNTIME_RULE = "lambda-supported-python-runtime"
