@@ -1,12 +1,16 @@
 """The Pulumi program, evaluated under mocks for each stack file: what it would deploy."""
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from function import naming
-from program import ACCOUNT_ID, PROJECT, ROOT, STACKS, Program, run_program
+from program import ACCOUNT_ID, PIPELINE, PROJECT, ROOT, STACKS, Program, run_program
+from transcribe_pipeline.arguments import SETTINGS_FIELDS, TranscriptionPipelineArgs
+from transcribe_pipeline.config import config_key
+from transcribe_pipeline.settings import Settings
 
 BUCKET = "aws:s3/bucket:Bucket"
 FUNCTION = "aws:lambda/function:Function"
@@ -148,10 +152,12 @@ def test_on_destroy_is_described_as_what_it_keeps(prod):
     import yaml
 
     kept = {r.name for r in prod.resources if r.retain_on_delete and r.type in (BUCKET, "aws:sqs/queue:Queue")}
-    assert kept == set(KEPT_ON_DESTROY)
+    assert kept == {f"{PIPELINE}-{role}" for role in KEPT_ON_DESTROY}
     yaml_description = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]["onDestroy"]["description"]
-    field_doc = re.search(r'on_destroy: str\n\s+"""(.*?)"""', (ROOT / "infra" / "settings.py").read_text(), re.S).group(1)
-    for description in (yaml_description, field_doc):
+    package = ROOT / "transcribe_pipeline"
+    field_doc = re.search(r'on_destroy: str = "retain"\n\s+"""(.*?)"""', (package / "settings.py").read_text(), re.S).group(1)
+    argument_doc = re.search(r'on_destroy: NotRequired\[str\]\n\s+"""(.*?)"""', (package / "arguments.py").read_text(), re.S).group(1)
+    for description in (yaml_description, field_doc, argument_doc):
         text = " ".join(description.split())
         for thing in KEPT_ON_DESTROY.values():
             assert thing in text, (thing, text)
@@ -323,7 +329,7 @@ def test_function_logs_as_json_to_its_own_log_group_with_the_stack_retention(dev
 
 
 def test_the_upload_function_is_fed_by_the_queue_not_invoked_asynchronously(program):
-    assert "upload-handler-async" not in {r.name for r in program.resources}
+    assert "upload-handler-async" not in {r.role for r in program.resources}
     assert not [r for r in program.of_type("aws:lambda/permission:Permission") if r.inputs["principal"] == "s3.amazonaws.com"]
 
 
@@ -504,7 +510,7 @@ INVALID_SETTINGS = [
 
 @pytest.mark.parametrize("overrides, message", INVALID_SETTINGS, ids=[next(iter(o)) + "-" + m.split(":")[0][-12:] for o, m in INVALID_SETTINGS])
 def test_invalid_setting_stops_the_preview_with_one_sentence(overrides, message):
-    from infra.settings import SettingsError
+    from transcribe_pipeline.errors import SettingsError
 
     with pytest.raises(SettingsError) as raised:
         run_program("dev", overrides)
@@ -516,7 +522,7 @@ def test_invalid_setting_stops_the_preview_with_one_sentence(overrides, message)
 def test_a_bad_setting_is_a_pulumi_run_error_so_the_cli_prints_only_its_sentence():
     import pulumi
 
-    from infra.settings import SettingsError
+    from transcribe_pipeline.errors import SettingsError
 
     assert issubclass(SettingsError, pulumi.RunError)
     with pytest.raises(pulumi.RunError) as raised:
@@ -542,11 +548,18 @@ def test_project_file_declares_every_setting_the_program_reads_with_a_default_an
     declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
     for key, declaration in declared.items():
         assert "default" in declaration and declaration.get("description"), key
-    settings_source = (ROOT / "infra" / "settings.py").read_text()
-    import re
+    assert {config_key(argument) for argument in TranscriptionPipelineArgs.__annotations__} == set(declared)
 
-    read = set(re.findall(r'config\.require(?:_int|_bool|_object)?\("(\w+)"\)', settings_source))
-    assert read == set(declared)
+
+def test_the_component_s_defaults_are_the_project_file_s():
+    import yaml
+
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    defaults = {f.name: f.default for f in dataclasses.fields(Settings)}
+    for argument, field in SETTINGS_FIELDS.items():
+        default = declared[config_key(argument)]["default"]
+        expected = tuple(default.items()) if isinstance(default, dict) else tuple(default) if isinstance(default, list) else default
+        assert defaults[field] == expected, argument
 
 
 def test_stack_files_hold_only_settings_the_project_declares():

@@ -113,7 +113,7 @@ def test_without_alarm_email_the_topic_has_no_subscription(program):
 def test_alarm_email_subscribes_to_the_alarm_topic():
     told = run_program("prod", {"alarmEmail": "ops@example.com"})
     (subscription,) = told.of_type("aws:sns/topicSubscription:TopicSubscription")
-    assert subscription.name == "observability-alarm-email"
+    assert subscription.role == "observability-alarm-email"
     assert subscription.inputs["endpoint"] == "ops@example.com" and subscription.inputs["protocol"] == "email"
     assert subscription.inputs["topic"] == told.named("observability-alarms").state["arn"]
 
@@ -175,4 +175,4 @@ def test_a_daily_limit_adds_an_alarm_on_the_upload_function_s_own_count():
     assert (alarm["metricName"], alarm["dimensions"], alarm["threshold"]) == ("DailyLimitReached", {"Stage": "upload"}, 0)
     assert alarm["metricName"] in emitted_metrics()
     assert limited.named("upload-handler-lambda").inputs["environment"]["variables"]["MAX_JOBS_PER_DAY"] == "500"
-    assert "observability-daily-limit" not in {a.name for a in run_program("prod").of_type(ALARM)}
+    assert "observability-daily-limit" not in {a.role for a in run_program("prod").of_type(ALARM)}

@@ -13,7 +13,7 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValid
 
 import security_policies as rules
 from pack_harness import POLICY_DIR, Resource, from_recorded, run_pack
-from program import ROOT, run_program
+from program import PIPELINE, ROOT, run_program
 
 # The stack files, and dev with the optional parts switched the other way.
 CONFIGURATIONS = {
@@ -46,8 +46,10 @@ def program_resources(programs, configuration: str) -> list[Resource]:
     return [from_recorded(recorded) for recorded in programs(configuration).resources]
 
 
-def named(resources: list[Resource], name: str) -> Resource:
-    (found,) = [r for r in resources if r.name == name]
+def named(resources: list[Resource], role: str) -> Resource:
+    """The resource of this role in the program's pipeline (`upload-queue-policy` for
+    `pipeline-upload-queue-policy`)."""
+    (found,) = [r for r in resources if r.name == f"{PIPELINE}-{role}"]
     return found
 
 
@@ -139,7 +141,7 @@ def test_the_pack_fails_when_one_property_of_the_program_is_broken(programs, con
     change(resources)
     found = run_pack(resources)
     assert {v.policy for v in found} == policies
-    assert all(v.urn.rsplit("::", 1)[1].startswith(resource_name) for v in found), found
+    assert all(v.urn.rsplit("::", 1)[1].startswith(f"{PIPELINE}-{resource_name}") for v in found), found
 
 
 # --- the pack as `pulumi preview --policy-pack policy` loads it ---------------------------------

@@ -2,16 +2,15 @@
 dead-letter queue, a growing backlog, a function failing or throttled, jobs failing), sent to an
 encrypted SNS topic on the way in and on recovery, and a dashboard of the pipeline's metrics."""
 
-import re
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.alarm_topic import alarm_key_policy, alarm_topic_policy
-from infra.alarms import alarms
-from infra.dashboard import DashboardSources, dashboard_body
-from infra.settings import Settings
+from transcribe_pipeline.components.alarm_topic import alarm_key_policy, alarm_topic_policy
+from transcribe_pipeline.components.alarms import alarms
+from transcribe_pipeline.components.dashboard import DashboardSources, dashboard_body
+from transcribe_pipeline.settings import Settings
 
 
 
@@ -95,8 +94,8 @@ class Observability(pulumi.ComponentResource):
         )
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
-            # Dashboards are not named by Pulumi; one per stack, named after it.
-            dashboard_name=re.sub(r"[^A-Za-z0-9_-]", "-", f"{s.project}-{s.stack}"),
+            # Dashboards are not named by Pulumi: one per pipeline, named after it.
+            dashboard_name=s.names.dashboard_name,
             dashboard_body=pulumi.Output.json_dumps(dashboard_body(sources)),
             opts=child,
         )

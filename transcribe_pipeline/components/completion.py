@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.access import allow, objects
-from infra.function import PipelineFunction, PipelineFunctionArgs
-from infra.settings import Settings
+from transcribe_pipeline.components.access import allow, objects
+from transcribe_pipeline.components.lambda_function import PipelineFunction, PipelineFunctionArgs
+from transcribe_pipeline.settings import Settings
 
 # EventBridge keeps retrying a target it cannot reach for up to a day, then sends the event to
 # the failure queue.
@@ -102,7 +102,7 @@ class CompletionStage(pulumi.ComponentResource):
             f"{name}-handler",
             PipelineFunctionArgs.for_stage(
                 s,
-                name,
+                "completion",
                 handler="completion.lambda_handler",
                 description="Writes a text transcript or an error note when a Transcribe job ends.",
                 environment=environment,

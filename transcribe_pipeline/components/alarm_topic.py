@@ -8,7 +8,7 @@ encrypted topic, the key policy)."""
 
 import pulumi
 
-from infra.access import document
+from transcribe_pipeline.components.access import document
 
 KEY_ADMIN_ACTIONS = [
     "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",

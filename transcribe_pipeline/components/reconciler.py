@@ -8,10 +8,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.access import allow, document, objects
-from infra.function import PipelineFunction, PipelineFunctionArgs
-from infra.ledger import table_and_index
-from infra.settings import Settings
+from transcribe_pipeline.checks import derived
+from transcribe_pipeline.components.access import allow, document, objects
+from transcribe_pipeline.components.lambda_function import PipelineFunction, PipelineFunctionArgs
+from transcribe_pipeline.components.ledger import table_and_index
+from transcribe_pipeline.settings import Settings
 
 # A run lists the media bucket page by page and stops in time to save where it got to; the next
 # run goes on from there. The longest timeout Lambda allows makes the fewest runs per pass.
@@ -75,7 +76,7 @@ class Reconciler(pulumi.ComponentResource):
         }
         function_args = PipelineFunctionArgs.for_stage(
             s,
-            name,
+            "reconciler",
             handler="reconcile.lambda_handler",
             description="Finds uploads and job ends the pipeline missed, and keeps long backlogs alive.",
             environment=environment,
@@ -83,7 +84,7 @@ class Reconciler(pulumi.ComponentResource):
             failure_queue_arn=args.failure_queue_arn,
         )
         self.handler = PipelineFunction(
-            f"{name}-handler", dataclasses.replace(function_args, timeout=TIMEOUT, memory_size=max(MEMORY, s.memory_size)), opts=child
+            f"{name}-handler", dataclasses.replace(function_args, timeout=TIMEOUT, memory_size=derived(s.memory_size, lambda size: max(MEMORY, size))), opts=child
         )
         if s.reconcile_minutes:
             self._schedule(name, args, s)

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-from infra.dashboard import HOUR
-from infra.settings import Settings
+from transcribe_pipeline.components.dashboard import HOUR
+from transcribe_pipeline.settings import Settings
 
 RUNBOOK = "see the README, Operating it"
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from function import naming
-from infra.access import document
-from infra.failures import FOURTEEN_DAYS
+from transcribe_pipeline.checks import derived
+from transcribe_pipeline.components.access import document
+from transcribe_pipeline.components.failures import FOURTEEN_DAYS
+from transcribe_pipeline.function import naming
 
 # Lambda's advice for a queue that feeds a function: a visibility timeout of six times the
 # function's timeout, so a batch being retried is not handed out twice.
@@ -28,7 +29,7 @@ class UploadQueueArgs:
     account_id: pulumi.Input[str]
     key_prefix: str
     """Only uploads under this key prefix are reported."""
-    function_timeout: int
+    function_timeout: pulumi.Input[int]
     """The upload function's timeout, in seconds."""
     retain: bool
     """Keep both queues, and the uploads they hold, on `pulumi destroy`."""
@@ -66,7 +67,7 @@ class UploadQueue(pulumi.ComponentResource):
             f"{name}-queue",
             sqs_managed_sse_enabled=True,
             message_retention_seconds=FOURTEEN_DAYS,
-            visibility_timeout_seconds=VISIBILITY_TIMEOUTS_PER_FUNCTION_TIMEOUT * args.function_timeout,
+            visibility_timeout_seconds=derived(args.function_timeout, lambda timeout: VISIBILITY_TIMEOUTS_PER_FUNCTION_TIMEOUT * timeout),
             redrive_policy=pulumi.Output.json_dumps(
                 {"deadLetterTargetArn": dead_letters.arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
             ),

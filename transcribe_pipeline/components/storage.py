@@ -17,8 +17,8 @@ class PrivateBucketArgs:
     retain_data: bool = True
     """Keep the bucket and its objects on `pulumi destroy` (and never force-delete them)."""
     tags: dict[str, str] = field(default_factory=dict)
-    expire_after_days: int = 0
-    """Delete each object this many days after it was written; 0 keeps objects."""
+    expire_after_days: pulumi.Input[int] | None = None
+    """Delete each object this many days after it was written; None keeps objects."""
     access_logs_from: dict[str, "PrivateBucket"] = field(default_factory=dict)
     """Buckets whose S3 server access logs this bucket receives, each under the key prefix
     `<its key here>/` ({"media": media_bucket}); they must belong to `account_id`."""
@@ -104,7 +104,7 @@ class PrivateBucket(pulumi.ComponentResource):
         self.register_outputs({"bucket_name": self.bucket_name, "arn": self.arn})
 
 
-def lifecycle_rules(expire_after_days: int) -> list[dict]:
+def lifecycle_rules(expire_after_days: pulumi.Input[int] | None) -> list[dict]:
     rules = [
         {
             "id": "abort-incomplete-multipart-uploads",
@@ -113,7 +113,7 @@ def lifecycle_rules(expire_after_days: int) -> list[dict]:
             "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS},
         }
     ]
-    if expire_after_days:
+    if expire_after_days is not None:
         rules.append(
             {"id": "expire-objects", "status": "Enabled", "filter": {"prefix": ""}, "expiration": {"days": expire_after_days}}
         )

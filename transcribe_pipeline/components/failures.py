@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 
-from infra.access import document
+from transcribe_pipeline.components.access import document
 
 FOURTEEN_DAYS = 14 * 24 * 3600
 

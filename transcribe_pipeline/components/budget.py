@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.settings import Settings
+from transcribe_pipeline.settings import Settings
 
 # (notification type, percent): spent 80 % and 100 %, and forecast to reach 100 %.
 THRESHOLDS = (("ACTUAL", 80), ("ACTUAL", 100), ("FORECASTED", 100))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from function import ledger
+from transcribe_pipeline.function import ledger
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""A Lambda function from the `function/` directory, with its own role, log group and
-failure capture."""
+"""A Lambda function of the pipeline's code (`transcribe_pipeline.function`, the repository's
+`function/` directory), with its own role, log group and failure capture."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -7,10 +7,13 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from infra.access import allow, document, trust_policy
-from infra.settings import Settings
+import transcribe_pipeline.function
+from transcribe_pipeline.components.access import allow, document, trust_policy
+from transcribe_pipeline.settings import Settings
 
-FUNCTION_DIR = Path(__file__).resolve().parent.parent / "function"
+# Where the package's Lambda code is: the installed package's `function/` subpackage, or in a
+# checkout the repository's `function/` directory (transcribe_pipeline/__init__.py maps it).
+FUNCTION_DIR = Path(transcribe_pipeline.function.__file__).resolve().parent
 RUNTIME = "python3.14"
 ARCHITECTURE = "arm64"
 MAX_RETRIES = 2
@@ -18,7 +21,7 @@ MAX_EVENT_AGE_SECONDS = 6 * 3600
 
 
 def function_code() -> pulumi.AssetArchive:
-    """The Lambda package: the Python modules of `function/` and nothing else.
+    """The Lambda package: the Python modules of the function code and nothing else.
 
     A FileArchive of the directory would also ship whatever lies there (__pycache__ after a test
     run, editor files), so the archive lists the modules themselves.
@@ -39,11 +42,11 @@ class PipelineFunctionArgs:
     failure_queue_arn: pulumi.Input[str] | None
     """Where Lambda keeps the events of asynchronous invocations that failed every retry; None
     for a function fed by an event source mapping, whose queue keeps its own failures."""
-    memory_size: int
-    timeout: int
-    log_retention_days: int
+    memory_size: pulumi.Input[int]
+    timeout: pulumi.Input[int]
+    log_retention_days: pulumi.Input[int]
     log_group_prefix: str
-    """The log group is named '/aws/lambda/<log_group_prefix>-<generated suffix>'."""
+    """The log group is named '<log_group_prefix><generated suffix>'."""
     tags: dict[str, str] = field(default_factory=dict)
     waits_for: list[pulumi.Resource] = field(default_factory=list)
     """Resources the function must not run before (e.g. the policy of a role it passes on)."""
@@ -57,7 +60,7 @@ class PipelineFunctionArgs:
             memory_size=settings.memory_size,
             timeout=settings.timeout,
             log_retention_days=settings.log_retention_days,
-            log_group_prefix=f"{settings.project}-{settings.stack}-{stage}",
+            log_group_prefix=settings.names.log_group_prefix(stage),
             tags=settings.tags,
             **code,
         )
@@ -79,7 +82,7 @@ class PipelineFunction(pulumi.ComponentResource):
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name_prefix=f"/aws/lambda/{args.log_group_prefix}-",
+            name_prefix=args.log_group_prefix,
             retention_in_days=args.log_retention_days,
             tags=args.tags,
             opts=child,

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from function import naming
-from infra.settings import Settings
+from transcribe_pipeline.checks import derived
+from transcribe_pipeline.function import naming
+from transcribe_pipeline.settings import Settings
 
 # Where a vocabulary table file is uploaded in the transcripts bucket: outside the transcripts'
 # prefix, so that nothing that reads transcripts can read it.
@@ -62,7 +63,7 @@ class TranscribeOptions(pulumi.ComponentResource):
             "VOCABULARY_NAMES": self.vocabulary_names,
             "VOCABULARY_FILTER_NAMES": self.filter_names,
             "VOCABULARY_FILTER_METHOD": s.vocabulary_filter_method,
-            "CHANNEL_IDENTIFICATION": json.dumps(s.channel_identification),
+            "CHANNEL_IDENTIFICATION": derived(s.channel_identification, json.dumps),
             "REDACT_PII": s.redact_pii,
             "PII_ENTITY_TYPES": ",".join(s.pii_entity_types),
         }

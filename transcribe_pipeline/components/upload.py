@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from infra.access import TranscribeDataAccessArgs, TranscribeDataAccessRole, allow, objects
-from infra.function import PipelineFunction, PipelineFunctionArgs
-from infra.settings import Settings
+from transcribe_pipeline.checks import derived
+from transcribe_pipeline.components.access import TranscribeDataAccessArgs, TranscribeDataAccessRole, allow, objects
+from transcribe_pipeline.components.lambda_function import PipelineFunction, PipelineFunctionArgs
+from transcribe_pipeline.settings import Settings
 
 
 # Messages the function receives at once. With the function's own pacing, a batch of 10 takes
@@ -53,7 +54,7 @@ class UploadStage(pulumi.ComponentResource):
             "LANGUAGE_CODE": s.language_code,
             "LANGUAGE_OPTIONS": ",".join(s.language_options),
             "SUBTITLE_FORMATS": ",".join(s.subtitle_formats),
-            "MAX_SPEAKERS": str(s.max_speakers),
+            "MAX_SPEAKERS": derived(s.max_speakers, str),
             "JOB_NAME_PREFIX": s.job_name_prefix,
             "JOB_TAGS": s.job_tags,
             "START_RATE": f"{s.start_rate_per_instance:g}",
@@ -119,7 +120,7 @@ class UploadStage(pulumi.ComponentResource):
             f"{name}-handler",
             PipelineFunctionArgs.for_stage(
                 s,
-                name,
+                "upload",
                 handler="handler.lambda_handler",
                 description="Starts an Amazon Transcribe job for each media file uploaded.",
                 environment=environment,
