@@ -8,8 +8,8 @@ its own __main__.py under the Pulumi mocks):
     .venv/bin/python tests/upgrade/record_release1_graph.py /tmp/release1 > tests/upgrade/release1_graph.json
 
 For each variant (the two stack files, and each with every optional resource on), it writes the
-URN of every resource, and for the resources a changed name would replace, the inputs that name
-them. Nothing here needs the current code.
+URN the engine gives every resource (engine.py), and for the resources a changed name would
+replace, the inputs that name them. Nothing here needs the current code.
 """
 
 import json
@@ -51,20 +51,18 @@ NAMING_INPUTS = {
 
 EVALUATE = """
 import json, sys
-from program import run_program
+from engine import engine_urns
+from program import PROJECT, run_program
 variants, naming_inputs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 graphs = {}
 for variant, (stack, overrides) in variants.items():
     program = run_program(stack, overrides)
+    engine = engine_urns(program.resources, stack, PROJECT)
     graphs[variant] = {
         "jobNamePrefix": program.outputs["jobNamePrefix"],
-        # The mocks put the stack's type in the URN of a resource at the stack's root; the engine
-        # leaves it out (Deployment.generateURN in pulumi/pulumi).
-        "urns": [r.urn.replace("::pulumi:pulumi:Stack$", "::") for r in program.resources],
+        "urns": [engine[r.urn] for r in program.resources],
         "names": {
-            r.urn.replace("::pulumi:pulumi:Stack$", "::"): {k: r.inputs.get(k) for k in naming_inputs[r.type]}
-            for r in program.resources
-            if r.type in naming_inputs
+            engine[r.urn]: {k: r.inputs.get(k) for k in naming_inputs[r.type]} for r in program.resources if r.type in naming_inputs
         },
     }
 print(json.dumps(graphs))
@@ -76,7 +74,8 @@ def main(checkout: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", EVALUATE, json.dumps(VARIANTS), json.dumps(NAMING_INPUTS)],
         cwd=checkout,
-        env={"PYTHONPATH": f"{checkout}:{checkout / 'function'}:{checkout / 'tests'}", "PATH": "/usr/bin:/bin"},
+        # The checkout's own modules and tests, and engine.py from here (URNs as the engine makes them).
+        env={"PYTHONPATH": f"{checkout}:{checkout / 'function'}:{checkout / 'tests'}:{Path(__file__).parent}", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         check=True,
