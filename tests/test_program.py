@@ -10,6 +10,7 @@ from function import naming
 from program import ACCOUNT_ID, PIPELINE, PROJECT, ROOT, STACKS, Program, run_program
 from transcribe_pipeline.arguments import SETTINGS_FIELDS, TranscriptionPipelineArgs
 from transcribe_pipeline.config import config_key
+from transcribe_pipeline.pipeline import OUTPUTS as PIPELINE_OUTPUTS
 from transcribe_pipeline.settings import Settings
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -440,6 +441,8 @@ def test_children_are_named_from_their_component_and_parented_to_it(program):
 
 def test_stack_outputs_are_the_documented_ones(program):
     assert set(program.outputs) == OUTPUTS
+    # Each one the component's output of the same name in snake case, and only the topic's optional.
+    assert {config_key(key) for key in PIPELINE_OUTPUTS} == OUTPUTS | {"notificationTopicArn"}
     assert program.outputs["inputBucket"] == program.named("media-bucket").state["bucket"]
     assert program.outputs["outputBucket"] == program.named("transcripts-bucket").state["bucket"]
     assert program.outputs["functionName"] == program.named("upload-handler-lambda").state["name"]

@@ -23,6 +23,7 @@ from transcribe_pipeline.components.storage import PrivateBucket, PrivateBucketA
 from transcribe_pipeline.components.transcribe_options import TranscribeOptions, TranscribeOptionsArgs
 from transcribe_pipeline.components.upload import UploadStage, UploadStageArgs
 from transcribe_pipeline.components.upload_queue import UploadQueue, UploadQueueArgs
+from transcribe_pipeline.config import config_key
 from transcribe_pipeline import instance
 
 TYPE = "transcribe-pipeline:index:TranscriptionPipeline"
@@ -237,6 +238,14 @@ class TranscriptionPipeline(pulumi.ComponentResource):
         self.upload_command = pulumi.Output.concat("aws s3 cp ./talk.mp3 s3://", media.bucket_name, "/", s.key_prefix)
         self.notification_topic_arn = completion.topic_arn
         self.register_outputs({key: getattr(self, key) for key in OUTPUTS})
+
+    def stack_outputs(self) -> dict[str, pulumi.Output]:
+        """The outputs under the names the project's program exports them (camelCase), which is
+        what `mediactl --outputs FILE` reads: export them as one map per pipeline
+        (`pulumi.export("german", german.stack_outputs())`) and save it with
+        `pulumi stack output --json german > german.json`."""
+        found = {config_key(key): getattr(self, key) for key in OUTPUTS}
+        return {key: value for key, value in found.items() if value is not None}
 
     def _child(self, role: str) -> pulumi.ResourceOptions:
         """A part of this pipeline, named '<name>-<role>'. In the stack's own pipeline, it is the
