@@ -8,6 +8,7 @@ project is installed (`--no-deps --no-build-isolation`).
 """
 
 import ast
+import json
 import os
 import shutil
 import site
@@ -99,6 +100,46 @@ def test_the_installed_package_holds_the_lambda_source_and_the_clip_and_reports_
     assert Path(naming_file).parent.name == "function" and Path(naming_file).parent.parent.name == "transcribe_pipeline"
     assert Path(clip).is_relative_to(installed.parent)
     assert Path(clip).read_bytes() == (ROOT / "mediactl" / "clip" / "selftest.wav").read_bytes()
+
+
+# A consumer's program, run under the Pulumi mocks by tests/program.py (the one thing taken from
+# this checkout: it is put on the path alone, so the program finds the installed package).
+RUN_UNDER_MOCKS = """
+import json, pathlib, sys
+import transcribe_pipeline
+from program import run_program
+program = run_program("dev", root=pathlib.Path(sys.argv[1]))
+code = program.named("german-upload-handler-lambda").inputs["code"]
+print(json.dumps({
+    "package": transcribe_pipeline.__file__,
+    "code": {name: asset.path for name, asset in code.assets.items()},
+    "vocabulary": [r.inputs["source"].path for r in program.resources if r.type == "aws:s3/bucketObjectv2:BucketObjectv2"],
+    "outputs": program.outputs,
+}))
+"""
+
+
+def test_a_program_outside_the_project_builds_the_pipelines_from_the_installed_package(installed, tmp_path):
+    consumer = tmp_path / "media-platform"
+    shutil.copytree(ROOT / "examples" / "two-languages", consumer)
+    elsewhere = tmp_path / "elsewhere"  # not the program's directory: vocabulary_file is relative to the program's
+    elsewhere.mkdir()
+    env = clean_environment() | {"PYTHONPATH": str(ROOT / "tests")}
+    done = subprocess.run(
+        [str(installed / "python"), "-c", RUN_UNDER_MOCKS, str(consumer)], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    site = installed.parent
+    assert Path(found["package"]).is_relative_to(site)
+    # The same function archive as the checkout's, from the installed copy of function/.
+    checkout_modules = {path.name: path.read_bytes() for path in (ROOT / "function").glob("*.py")}
+    assert set(found["code"]) == set(checkout_modules)
+    for name, path in found["code"].items():
+        assert Path(path).is_relative_to(site) and Path(path).read_bytes() == checkout_modules[name], name
+    assert found["vocabulary"] == [str(consumer / "vocabulary" / "german.tsv")]
+    assert found["outputs"]["english"]["jobNamePrefix"] != found["outputs"]["german"]["jobNamePrefix"]
 
 
 def test_python_m_mediactl_runs_from_the_checkout():

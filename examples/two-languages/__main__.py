@@ -13,7 +13,7 @@ german = TranscriptionPipeline(
     "german",
     TranscriptionPipelineArgs(
         language_code="de-DE",
-        vocabulary=["Straßenbahn", "Bundesamt"],
+        vocabulary_file="vocabulary/german.tsv",  # relative to this program's directory
         redact_pii="redacted",
         alarm_email="ops@example.com",
         on_destroy="delete",
