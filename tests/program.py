@@ -206,10 +206,22 @@ def run_program(stack: str, overrides: dict | None = None, root: Path = ROOT) ->
 def evaluate_program(stack: str, overrides: dict | None = None, root: Path = ROOT) -> Program:
     """Evaluate `<root>/__main__.py` for a stack and return what it declared."""
     config = stack_config(stack, overrides, root)
+    project = yaml.safe_load((root / "Pulumi.yaml").read_text())["name"]
+
+    def run_main():
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+        return runtime_settings.get_root_resource().outputs
+
+    resources, outputs = under_mocks(run_main, stack=stack, config=config, project=project, root=root)
+    return Program(stack=stack, config=config, resources=resources, outputs=outputs)
+
+
+def under_mocks(declare, *, stack: str, config: dict[str, str], project: str, root: Path) -> tuple[list[Recorded], dict]:
+    """Run `declare()` as a program of `project`'s stack in `root` would run, under the mocks:
+    what it declared, and the values of the dict of Outputs it returned."""
     region = config.get("aws:region", "us-east-1")
     mocks = RecordingMocks(region)
     monitor = RecordingMonitor(mocks)
-    project = yaml.safe_load((root / "Pulumi.yaml").read_text())["name"]
     runtime_settings.ROOT.set(None)  # a fresh stack, without the previous run's outputs
     pulumi.runtime.set_all_config(config)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
@@ -219,15 +231,13 @@ def evaluate_program(stack: str, overrides: dict | None = None, root: Path = ROO
 
     @pulumi.runtime.test
     def evaluate():
-        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
-        exported = runtime_settings.get_root_resource().outputs
-        return pulumi.Output.all(**exported).apply(outputs.update)
+        return pulumi.Output.all(**declare()).apply(outputs.update)
 
     evaluate()
     for resource in mocks.resources:
         for key, value in monitor.options.get((resource.type, resource.name), {}).items():
             setattr(resource, key, value)
-    return Program(stack=stack, config=config, resources=mocks.resources, outputs=outputs)
+    return mocks.resources, outputs
 
 
 def s3_notification_configuration(program: Program, queue_arn: str) -> dict:
