@@ -216,6 +216,14 @@ def evaluate_program(stack: str, overrides: dict | None = None, root: Path = ROO
     return Program(stack=stack, config=config, resources=resources, outputs=outputs)
 
 
+def run_source(directory: Path, source: str, stack: str = "dev") -> Program:
+    """Run `source` as the __main__.py of a project of its own in `directory`, under the mocks."""
+    (directory / "Pulumi.yaml").write_text(f"name: {directory.name.lower()}\nruntime: python\n")
+    (directory / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
+    (directory / "__main__.py").write_text(source)
+    return evaluate_program(stack, root=directory)
+
+
 def under_mocks(declare, *, stack: str, config: dict[str, str], project: str, root: Path) -> tuple[list[Recorded], dict]:
     """Run `declare()` as a program of `project`'s stack in `root` would run, under the mocks:
     what it declared, and the values of the dict of Outputs it returned."""

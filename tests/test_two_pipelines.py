@@ -8,11 +8,12 @@ import json
 import pytest
 
 from function import naming
-from program import ROOT, Program, run_program
+from program import ROOT, Program, run_program, run_source
 from transcribe_pipeline.errors import SettingsError
 
 EXAMPLE = ROOT / "examples" / "two-languages"
 PIPELINES = ("english", "german")
+HEADER = "import pulumi\nfrom transcribe_pipeline import TranscriptionPipeline\n"
 
 
 @pytest.fixture(scope="module")
@@ -119,14 +120,6 @@ def test_each_pipeline_keeps_its_own_settings(program):
     assert part(program, "english", "media-bucket").retain_on_delete is True
 
 
-def evaluate(directory, program: str) -> Program:
-    """Run `program` as a project's __main__.py of its own under the mocks."""
-    (directory / "Pulumi.yaml").write_text("name: doubled\nruntime: python\n")
-    (directory / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (directory / "__main__.py").write_text("import pulumi\nfrom transcribe_pipeline import TranscriptionPipeline\n" + program)
-    return run_program("dev", root=directory)
-
-
 def test_two_pipelines_of_one_name_under_different_parents_are_refused(tmp_path):
     """Same name, same job-name prefix: the second is refused before anything is declared."""
     teams = (
@@ -137,16 +130,16 @@ def test_two_pipelines_of_one_name_under_different_parents_are_refused(tmp_path)
         "Team('a')\nTeam('b')\n"
     )
     with pytest.raises(SettingsError, match="pipelines 'media' and 'media' have the job-name prefixes .*: one would take the other's jobs"):
-        evaluate(tmp_path, teams)
+        run_source(tmp_path, HEADER + teams)
 
 
 def test_a_second_pipeline_keeping_the_stack_s_names_is_refused(tmp_path):
     both = "TranscriptionPipeline('one', {}, stack_names=True)\nTranscriptionPipeline('two', {}, stack_names=True)\n"
     with pytest.raises(SettingsError, match="pipelines 'one' and 'two' have the job-name prefixes"):
-        evaluate(tmp_path, both)
+        run_source(tmp_path, HEADER + both)
 
 
 def test_only_one_pipeline_of_a_stack_may_have_a_budget(tmp_path):
     both = "TranscriptionPipeline('one', {'monthly_budget': 50})\nTranscriptionPipeline('two', {'monthly_budget': 50})\n"
     with pytest.raises(SettingsError, match="monthlyBudget is set on pipelines 'one' and 'two' of one stack"):
-        evaluate(tmp_path, both)
+        run_source(tmp_path, HEADER + both)
