@@ -11,6 +11,7 @@ import pytest
 import yaml
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 
+import policy_resources as kinds
 import security_policies as rules
 from pack_harness import POLICY_DIR, Resource, from_recorded, run_pack
 from program import PIPELINE, ROOT, run_program
@@ -58,9 +59,9 @@ def test_the_pack_passes_on_every_resource_the_program_declares(programs, config
     resources = program_resources(programs, configuration)
     # Not vacuous: the program declares what every policy is about.
     types = {r.type for r in resources}
-    assert {rules.BUCKET, rules.PUBLIC_ACCESS_BLOCK, rules.BUCKET_POLICY, rules.BUCKET_LOGGING, rules.FUNCTION, rules.EVENT_INVOKE_CONFIG,
-            rules.PERMISSION, rules.LOG_GROUP, rules.ROLE, "aws:iam/policy:Policy", rules.QUEUE, rules.QUEUE_POLICY,
-            rules.EVENT_SOURCE_MAPPING, rules.METRIC_ALARM} <= types  # fmt: skip
+    assert {kinds.BUCKET, kinds.PUBLIC_ACCESS_BLOCK, kinds.BUCKET_POLICY, kinds.BUCKET_LOGGING, kinds.FUNCTION, kinds.EVENT_INVOKE_CONFIG,
+            kinds.PERMISSION, kinds.LOG_GROUP, kinds.ROLE, "aws:iam/policy:Policy", kinds.QUEUE, kinds.QUEUE_POLICY,
+            kinds.EVENT_SOURCE_MAPPING, kinds.METRIC_ALARM} <= types  # fmt: skip
     assert run_pack(resources) == []
 
 

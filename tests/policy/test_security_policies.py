@@ -6,6 +6,10 @@ import json
 import pytest
 from pulumi_policy.proxy import UnknownValueError
 
+import bucket_rules
+import function_rules
+import monitoring_rules
+import policy_resources as kinds
 import security_policies as rules
 from pack_harness import UNKNOWN, Resource, run_policy, stack_args
 
@@ -28,12 +32,12 @@ BUCKET_RULE = "s3-buckets-private-and-tls-only"
 
 def bucket(name: str = "media-bucket") -> Resource:
     physical = f"{name}-1a2b3c4"
-    return Resource(rules.BUCKET, name, {"bucket": physical}, {"bucket": physical, "arn": f"arn:aws:s3:::{physical}"})
+    return Resource(kinds.BUCKET, name, {"bucket": physical}, {"bucket": physical, "arn": f"arn:aws:s3:::{physical}"})
 
 
 def public_access_block(of: Resource, **settings) -> Resource:
-    inputs = {"bucket": of.outputs["bucket"], **dict.fromkeys(rules.PUBLIC_ACCESS_SETTINGS, True), **settings}
-    return Resource(rules.PUBLIC_ACCESS_BLOCK, f"{of.name}-public-access", inputs)
+    inputs = {"bucket": of.outputs["bucket"], **dict.fromkeys(bucket_rules.PUBLIC_ACCESS_SETTINGS, True), **settings}
+    return Resource(kinds.PUBLIC_ACCESS_BLOCK, f"{of.name}-public-access", inputs)
 
 
 def tls_deny(of: Resource, **overrides) -> dict:
@@ -52,7 +56,7 @@ def tls_deny(of: Resource, **overrides) -> dict:
 
 def bucket_policy(of: Resource, *statements: dict) -> Resource:
     policy = document(*(statements or [tls_deny(of)]))
-    return Resource(rules.BUCKET_POLICY, f"{of.name}-tls-only", {"bucket": of.outputs["bucket"], "policy": policy})
+    return Resource(kinds.BUCKET_POLICY, f"{of.name}-tls-only", {"bucket": of.outputs["bucket"], "policy": policy})
 
 
 def guarded(of: Resource) -> list[Resource]:
@@ -70,7 +74,7 @@ def test_a_bucket_without_a_public_access_block_is_reported():
     assert "'media-bucket' has no public access block" in violation.message
 
 
-@pytest.mark.parametrize("setting", rules.PUBLIC_ACCESS_SETTINGS)
+@pytest.mark.parametrize("setting", bucket_rules.PUBLIC_ACCESS_SETTINGS)
 def test_a_public_access_block_with_one_setting_off_is_reported(setting):
     media = bucket()
     block = public_access_block(media, **{setting: False})
@@ -146,7 +150,7 @@ def test_at_preview_guards_are_matched_by_dependency_and_what_is_unknown_is_left
 
     found = []
     with pytest.raises(UnknownValueError) as unknown:
-        rules.check_buckets_private_and_tls_only(stack_args(resources), lambda message, urn=None: found.append(urn))
+        bucket_rules.check_buckets_private_and_tls_only(stack_args(resources), lambda message, urn=None: found.append(urn))
     # What can be decided is reported; what cannot is named in the preview's advisory note.
     assert found == [blocks["media-bucket"].urn]
     assert "the bucket policy of bucket 'media-bucket'" in unknown.value.message
@@ -160,7 +164,7 @@ LOGGING_RULE = "s3-buckets-log-access"
 
 def logging(source: Resource, target: Resource) -> Resource:
     inputs = {"bucket": source.outputs["bucket"], "targetBucket": target.outputs["bucket"], "targetPrefix": "media/"}
-    return Resource(rules.BUCKET_LOGGING, f"{source.name}-logging", inputs)
+    return Resource(kinds.BUCKET_LOGGING, f"{source.name}-logging", inputs)
 
 
 def test_a_bucket_logging_into_an_access_log_bucket_passes():
@@ -183,7 +187,7 @@ def test_at_preview_access_logging_is_matched_by_dependency():
     assert violations(LOGGING_RULE, media, logs, link) == []
     link.property_dependencies.clear()
     with pytest.raises(UnknownValueError) as unknown:
-        rules.check_buckets_log_access(stack_args([media, logs, link]), lambda message, urn=None: None)
+        bucket_rules.check_buckets_log_access(stack_args([media, logs, link]), lambda message, urn=None: None)
     assert "the access logging of bucket 'media-bucket'" in unknown.value.message
 
 
@@ -203,7 +207,7 @@ MANAGED_RULE = "iam-no-broad-managed-policies"
                  {"roles": ["r"], "policyArn": "arn:aws:iam::aws:policy/AWSLambda_FullAccess"}),
         Resource("aws:iam/userPolicyAttachment:UserPolicyAttachment", "attachment",
                  {"user": "u", "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/media-fullaccess"}),
-        Resource(rules.ROLE, "attachment", {"assumeRolePolicy": "{}",
+        Resource(kinds.ROLE, "attachment", {"assumeRolePolicy": "{}",
                  "managedPolicyArns": ["arn:aws:iam::aws:policy/AmazonTranscribeFullAccess"]}),
         Resource("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "attachment",
                  {"roleName": "r", "policyArns": ["arn:aws:iam::aws:policy/AmazonSQSFullAccess"]}),
@@ -258,9 +262,9 @@ def test_a_wildcard_grant_is_reported(statement, expected):
 @pytest.mark.parametrize(
     "resource",
     [
-        Resource(rules.ROLE, "role", {"assumeRolePolicy": "{}", "inlinePolicies": [
+        Resource(kinds.ROLE, "role", {"assumeRolePolicy": "{}", "inlinePolicies": [
             {"name": "inline", "policy": document(allow("s3:*"))}]}),
-        Resource(rules.ROLE, "role", {"assumeRolePolicy": document(
+        Resource(kinds.ROLE, "role", {"assumeRolePolicy": document(
             {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:*"})}),
         Resource("aws:iam/rolePolicy:RolePolicy", "role", {"role": "r", "policy": document(allow("*"))}),
         Resource("aws:sqs/queuePolicy:QueuePolicy", "role", {"queueUrl": "q", "policy": document(allow("sqs:*", "*"))}),
@@ -291,7 +295,7 @@ def test_scoped_grants_and_deny_statements_pass():
     resources = [
         Resource(POLICY, "upload-handler-policy", {"policy": upload}),
         bucket_policy(bucket()),
-        Resource(rules.ROLE, "role", {"assumeRolePolicy": document(
+        Resource(kinds.ROLE, "role", {"assumeRolePolicy": document(
             {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})}),
     ]  # fmt: skip
     assert violations(GRANTS_RULE, *resources) == []
@@ -309,7 +313,7 @@ PERMISSION_RULE = "lambda-permission-names-its-source"
 
 def permission(principal: str, **source) -> Resource:
     inputs = {"action": "lambda:InvokeFunction", "function": "f", "principal": principal, **source}
-    return Resource(rules.PERMISSION, "invoke-permission", inputs)
+    return Resource(kinds.PERMISSION, "invoke-permission", inputs)
 
 
 @pytest.mark.parametrize(
@@ -352,7 +356,7 @@ MEDIA_ARN = "arn:aws:s3:::media-bucket-1a2b3c4"
 
 
 def queue_policy(*statements: dict) -> Resource:
-    return Resource(rules.QUEUE_POLICY, "upload-queue-policy", {"queueUrl": "https://sqs/q", "policy": document(*statements)})
+    return Resource(kinds.QUEUE_POLICY, "upload-queue-policy", {"queueUrl": "https://sqs/q", "policy": document(*statements)})
 
 
 def send_from(service: str, **condition) -> dict:
@@ -400,7 +404,7 @@ TOPIC_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:observability-alarms"
 
 def topic_policy(statement: dict) -> Resource:
     policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-    return Resource(rules.TOPIC_POLICY, "observability-alarms-policy", {"arn": TOPIC_ARN, "policy": policy})
+    return Resource(kinds.TOPIC_POLICY, "observability-alarms-policy", {"arn": TOPIC_ARN, "policy": policy})
 
 
 def publish_from(service: str, **condition) -> dict:
@@ -441,7 +445,7 @@ RUNTIME_RULE = "lambda-supported-python-runtime"
 def function(name: str = "upload-handler-lambda", **inputs) -> Resource:
     physical = f"{name}-1c95aa2"
     outputs = {**inputs, "name": physical, "arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{physical}"}
-    return Resource(rules.FUNCTION, name, inputs, outputs)
+    return Resource(kinds.FUNCTION, name, inputs, outputs)
 
 
 @pytest.mark.parametrize("runtime", ["python3.9", "python3.8", "nodejs22.x", None])
@@ -451,7 +455,7 @@ def test_a_function_on_another_runtime_is_reported(runtime):
     assert "set runtime to one of python3.10, python3.11, python3.12, python3.13, python3.14" in violation.message
 
 
-@pytest.mark.parametrize("runtime", rules.SUPPORTED_PYTHON_RUNTIMES)
+@pytest.mark.parametrize("runtime", function_rules.SUPPORTED_PYTHON_RUNTIMES)
 def test_a_function_on_a_supported_python_runtime_passes(runtime):
     assert violations(RUNTIME_RULE, function(runtime=runtime)) == []
 
@@ -465,7 +469,7 @@ QUEUE_ARN = f"arn:aws:sqs:us-east-1:{ACCOUNT}:failures-queue"
 def invoke_config(function_name: str, destination_config: dict | None = None) -> Resource:
     destination_config = {"onFailure": {"destination": QUEUE_ARN}} if destination_config is None else destination_config
     inputs = {"functionName": function_name, "maximumRetryAttempts": 2, "destinationConfig": destination_config}
-    return Resource(rules.EVENT_INVOKE_CONFIG, "async", inputs)
+    return Resource(kinds.EVENT_INVOKE_CONFIG, "async", inputs)
 
 
 def test_a_function_with_an_on_failure_destination_passes():
@@ -499,12 +503,12 @@ def test_a_function_without_a_failure_destination_is_reported(others):
 def queue(name: str, redrive: dict | None) -> Resource:
     arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:{name}"
     inputs = {"redrivePolicy": json.dumps(redrive)} if redrive is not None else {}
-    return Resource(rules.QUEUE, name, inputs, {**inputs, "arn": arn})
+    return Resource(kinds.QUEUE, name, inputs, {**inputs, "arn": arn})
 
 
 def source_mapping(function_name: str, queue_arn: str) -> Resource:
     inputs = {"functionName": function_name, "eventSourceArn": queue_arn, "functionResponseTypes": ["ReportBatchItemFailures"]}
-    return Resource(rules.EVENT_SOURCE_MAPPING, "upload-source", inputs)
+    return Resource(kinds.EVENT_SOURCE_MAPPING, "upload-source", inputs)
 
 
 def test_a_function_fed_by_a_queue_with_a_dead_letter_queue_passes():
@@ -546,7 +550,7 @@ RETENTION_RULE = "log-groups-have-retention"
 
 
 def log_group(**inputs) -> Resource:
-    return Resource(rules.LOG_GROUP, "upload-handler-logs", {"namePrefix": "/aws/lambda/upload-", **inputs})
+    return Resource(kinds.LOG_GROUP, "upload-handler-logs", {"namePrefix": "/aws/lambda/upload-", **inputs})
 
 
 @pytest.mark.parametrize("inputs", [{}, {"retentionInDays": 0}], ids=["unset", "zero"])
@@ -567,15 +571,15 @@ TOPIC_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:alarms"
 
 def named_queue(name: str = "upload-queue-dead-letters") -> Resource:
     physical = f"{name}-1a2b3c4"
-    return Resource(rules.QUEUE, name, {}, {"name": physical, "arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:{physical}"})
+    return Resource(kinds.QUEUE, name, {}, {"name": physical, "arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:{physical}"})
 
 
 def queue_alarm(queue_name, metric: str = "ApproximateNumberOfMessagesVisible", **inputs) -> Resource:
     alarm = {"namespace": "AWS/SQS", "metricName": metric, "dimensions": {"QueueName": queue_name}, "alarmActions": [TOPIC_ARN]}
-    return Resource(rules.METRIC_ALARM, "observability-alarm", {**alarm, **inputs})
+    return Resource(kinds.METRIC_ALARM, "observability-alarm", {**alarm, **inputs})
 
 
-@pytest.mark.parametrize("metric", rules.QUEUE_ALARM_METRICS)
+@pytest.mark.parametrize("metric", monitoring_rules.QUEUE_ALARM_METRICS)
 def test_a_queue_with_a_depth_or_age_alarm_passes(metric):
     dead_letters = named_queue()
     assert violations(ALARM_RULE, dead_letters, queue_alarm(dead_letters.outputs["name"], metric)) == []
