@@ -9,7 +9,6 @@ been reported yet). Anything else is a gap, with what to do about it.
 """
 
 import hashlib
-import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
@@ -59,8 +58,6 @@ class Account:
     to_look_up: list[tuple[str, Item]] = field(default_factory=list)
     """(key, item) of jobs started long ago: running, or ended without their end recorded?"""
     objects: int = 0
-    minutes_by_day: Counter = field(default_factory=Counter)
-    """Minutes transcribed by UTC day (YYYY-MM-DD), from the completed items' minutes."""
 
     _items: dict = field(default_factory=dict, repr=False)
     _transcripts: set = field(default_factory=set, repr=False)
@@ -74,8 +71,6 @@ class Account:
             if media.startswith(ledger.INTERNAL):
                 continue
             entry = ledger.Entry.of(raw)
-            if entry.state == ledger.COMPLETED and entry.minutes and entry.ended_at:
-                self.minutes_by_day[_day(entry.ended_at)] += entry.minutes
             self._items[digest(media, version)] = entry.state if entry.state in ledger.ENDED else Item(
                 entry.state, entry.job_name, entry.reason, entry.queued_at or 0.0, entry.started_at or 0.0,
                 entry.due or 0.0, entry.deleted_at or 0.0,
@@ -149,6 +144,3 @@ class Account:
             "healthy": self.healthy,
         }  # fmt: skip
 
-
-def _day(moment: float) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(moment))

@@ -14,11 +14,12 @@ from mediactl import listing, stack, uploads
 from mediactl.accounting import Account
 from mediactl.aws import Clients
 from mediactl.errors import EXIT_FAILURE
+from mediactl.spend import PRICE_PER_MINUTE, PRICE_SOURCE, price_per_minute, spend_of
 from mediactl.terminal import count, err, note
 from transcribe_pipeline.function import common, reconcile_state
 
 NEEDED = ("inputBucket", "outputBucket", "ledgerTableName", "keyPrefix", "outputPrefix", "uploadQueueUrl")
-PROJECTION = "media, version, #state, jobName, reason, queuedAt, startedAt, endedAt, due, deletedAt, minutes"
+PROJECTION = "media, version, #state, jobName, reason, queuedAt, startedAt, due, deletedAt"
 # Jobs looked up in Transcribe at most, at most this many a second (GetTranscriptionJob's quota,
 # 30 a second, is shared with the completion function and the reconciler).
 LOOK_UPS, LOOK_UP_RATE = 200, 10.0
@@ -31,11 +32,17 @@ def run(args) -> int:
     account = Account(now=time.time(), selection=shlex.join(target.selection), queue_empty=upload_queue_empty(clients, target))
     read_everything(clients, target, prefix, account, quiet=args.json)
     look_up_old_jobs(clients, account)
-    last = reconcile_state.last_run(clients.dynamodb, target.outputs["ledgerTableName"])
+    table = target.outputs["ledgerTableName"]
+    last = reconcile_state.last_run(clients.dynamodb, table)
+    spend = spend_of(clients.dynamodb, table, args.price_per_minute)
     if args.json:
-        print(json.dumps({"stack": target.label, "prefix": prefix, **account.as_json(), "reconciler": reconciler_json(last)}, indent=2))
+        print(json.dumps({"stack": target.label, "prefix": prefix, **account.as_json(), "reconciler": reconciler_json(last),
+                          "spend": spend_json(spend)}, indent=2))  # fmt: skip
     else:
         print_account(target, prefix, account, last)
+        print(f"spend: today {spend.today_minutes:,.1f} min (about {spend.price(spend.today_minutes)}), this month"
+              f" {spend.month_minutes:,.1f} min (about {spend.price(spend.month_minutes)}) at ${spend.price_per_minute:g}/min;"
+              f" minutes up to each transcript's last word: Transcribe bills a little more")  # fmt: skip
     return 0 if account.healthy else EXIT_FAILURE
 
 
@@ -80,6 +87,15 @@ def look_up_old_jobs(clients, account: Account) -> None:
         note(f"{len(account.to_look_up) - LOOK_UPS} more jobs started over an hour ago were not looked up; the reconciler checks them")
 
 
+def spend_json(spend) -> dict:
+    return {
+        "todayMinutes": round(spend.today_minutes, 2), "monthMinutes": round(spend.month_minutes, 2),
+        "pricePerMinute": spend.price_per_minute, "priceSource": PRICE_SOURCE,
+        "todayPrice": round(spend.today_minutes * spend.price_per_minute, 2),
+        "monthPrice": round(spend.month_minutes * spend.price_per_minute, 2),
+    }  # fmt: skip
+
+
 def reconciler_json(last) -> dict | None:
     if last is None:
         return None
@@ -117,4 +133,8 @@ def add_parser(commands) -> None:
     stack.add_stack_options(command)
     command.add_argument("--prefix", metavar="P", help="a key prefix under the stack's keyPrefix: only the media there, e.g. 'team/'")
     command.add_argument("--json", action="store_true", help="print the account as JSON (no progress lines)")
+    command.add_argument(
+        "--price-per-minute", type=price_per_minute, default=PRICE_PER_MINUTE, metavar="USD",
+        help=f"the price of a transcribed minute for the spend shown (default {PRICE_PER_MINUTE}: {PRICE_SOURCE})",
+    )  # fmt: skip
     command.set_defaults(run=run)

@@ -13,7 +13,9 @@ from mediactl.jobs import CLOCK_SLACK
 from mediactl.stack import Target
 from mediactl.transcripts import download, error_note, local_path, read_transcript, s3_location
 from mediactl.uploads import Uploaded
-from transcribe_pipeline.function import naming, readable
+from transcribe_pipeline.function import common, naming, readable
+from transcribe_pipeline.function import ledger as ledger_module
+from transcribe_pipeline.function.ledger import Ledger
 
 
 @dataclass
@@ -77,7 +79,23 @@ def wait_for_job(clients, target: Target, uploaded: Uploaded, on_status, on_note
     dead_letters_seen = 0
     told_queued = told_unseen = False
     queues_readable = True
+    ledger = ledger_of(clients, target)
     while True:
+        if ledger is not None:
+            try:
+                found = from_the_ledger(clients, target, ledger, uploaded)
+            except ClientError as error:
+                if error_code(error) not in ACCESS_DENIED_CODES:
+                    raise
+                on_note(f"cannot read the ledger ({describe_aws_error(error)}): looking for the job among the stack's jobs")
+                ledger = found = None
+            if isinstance(found, (dict, Outcome)):
+                return found
+            if found == QUEUED:
+                waited = 0.0  # recorded, and its message waits: no time limit
+                on_status("waiting in the upload queue (the ledger has it as queued)")
+                jobs.pause(next(intervals))
+                continue
         job = jobs.find_job(clients.transcribe, target.job_name_prefix, uploaded.uri, uploaded.last_modified, other_media)
         if job:
             return job
@@ -129,6 +147,31 @@ def wait_for_job(clients, target: Target, uploaded: Uploaded, on_status, on_note
 
 
 NO_JOB_YET = "no job yet (the upload may be waiting in the upload queue)"
+QUEUED = "queued"
+
+
+def ledger_of(clients, target: Target) -> Ledger | None:
+    table = target.outputs.get("ledgerTableName")
+    return Ledger(clients.dynamodb, table) if table else None
+
+
+def from_the_ledger(clients, target: Target, ledger: Ledger, uploaded: Uploaded) -> dict | Outcome | str | None:
+    """What the ledger knows of this upload (one query, not a look through the stack's jobs): its
+    job once there is one, the Outcome when it will have none, QUEUED while it waits, or None when
+    the ledger has no item for it yet. An identical re-upload finds the job of its content."""
+    version = naming.upload_version(uploaded.etag, uploaded.media.size)
+    entry = next((e for e in ledger.versions(uploaded.bucket, uploaded.media.key) if e.version == version), None)
+    if entry is None:
+        return None
+    if entry.state == ledger_module.REJECTED:
+        return Outcome(uploaded, job_name=entry.job_name, failure=entry.reason)
+    if entry.state == ledger_module.DEAD_LETTERED:
+        return Outcome(uploaded, failure=f"its upload went to the dead-letter queue: {entry.reason}; once the cause is fixed,"
+                                         f" {target.command('redrive')} moves it back to the upload queue")  # fmt: skip
+    if entry.state in ledger_module.STARTABLE:
+        return QUEUED
+    job = common.get_job(clients.transcribe, entry.job_name) if entry.job_name else None
+    return job
 
 
 def sees_queue(target: Target, queues_readable: bool) -> bool:

@@ -39,11 +39,13 @@ def pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def list_jobs(transcribe, prefix: str) -> list[dict]:
-    """Summaries of the jobs whose names start with `prefix`, newest first."""
+def list_jobs(transcribe, prefix: str, status: str | None = None) -> list[dict]:
+    """Summaries of the jobs whose names start with `prefix` (and in `status`), newest first."""
     request = {"MaxResults": 100}
     if prefix:
         request["JobNameContains"] = prefix
+    if status:
+        request["Status"] = status
     jobs = []
     while True:
         page = transcribe.list_transcription_jobs(**request)

@@ -23,10 +23,13 @@ from mediactl.aws import Clients
 from mediactl.errors import EXIT_FAILURE, ToolError
 from mediactl.dead_letters import look_at
 from mediactl.redrive import failure_record, undelivered_event
+from mediactl.ledger_view import LedgerView, ledger_rows, ledger_view
+from mediactl.spend import PRICE_PER_MINUTE, PRICE_SOURCE, price_per_minute
 from mediactl.terminal import out
 
 NEEDED = ("uploadQueueUrl", "deadLetterQueueUrl", "failureQueueUrl", "alarmTopicArn", "dashboardUrl")
 JOB_STATUSES = ("QUEUED", "IN_PROGRESS", "COMPLETED", "FAILED")
+RUNNING = ("QUEUED", "IN_PROGRESS")
 # SQS sends its metrics every minute; look a little further back for the latest one.
 AGE_LOOKBACK = timedelta(minutes=15)
 DEFAULT_WATCH_SECONDS = 10
@@ -55,6 +58,8 @@ class Health:
     jobs: Counter
     alarms: list[dict]
     dashboard_url: str
+    ledger: LedgerView | None = None
+    """None on a stack from before the ledger."""
 
     @property
     def problems(self) -> list[str]:
@@ -66,21 +71,31 @@ class Health:
         return found
 
 
-def gather(clients: Clients, target: stack.Target) -> Health:
+def gather(clients: Clients, target: stack.Target, price_per_minute: float = PRICE_PER_MINUTE) -> Health:
     cloudwatch = clients.session.client("cloudwatch")
     outputs = target.outputs
     backlog = queue_health(clients.sqs, outputs["uploadQueueUrl"])
     backlog.oldest_seconds = oldest_age(cloudwatch, queue_name(outputs["uploadQueueUrl"]))
-    prefix = stack.job_name_prefix_of(target)
+    table = outputs.get("ledgerTableName")
     return Health(
         stack=target.label,
         backlog=backlog,
         dead_letters=queue_health(clients.sqs, outputs["deadLetterQueueUrl"], dead_letter_kind),
         failures=queue_health(clients.sqs, outputs["failureQueueUrl"], failure_kind),
-        jobs=Counter(job.get("TranscriptionJobStatus", "") for job in jobs.list_jobs(clients.transcribe, prefix)),
+        jobs=job_counts(clients.transcribe, stack.job_name_prefix_of(target), ended_from_the_ledger=bool(table)),
         alarms=firing_alarms(cloudwatch, outputs["alarmTopicArn"]),
         dashboard_url=outputs["dashboardUrl"],
+        ledger=ledger_view(clients.dynamodb, table, price_per_minute) if table else None,
     )
+
+
+def job_counts(transcribe, prefix: str, ended_from_the_ledger: bool) -> Counter:
+    """The stack's jobs by status. With the ledger, only the queued and running ones are listed:
+    the ended ones of the day are the ledger's counts, and a listing of every job Transcribe keeps
+    (90 days of them) would take a call per hundred."""
+    if not ended_from_the_ledger:
+        return Counter(job.get("TranscriptionJobStatus", "") for job in jobs.list_jobs(transcribe, prefix))
+    return Counter({status: len(jobs.list_jobs(transcribe, prefix, status)) for status in RUNNING})
 
 
 def queue_name(url: str) -> str:
@@ -154,8 +169,11 @@ def health_table(health: Health) -> Table:
     table.add_row("upload backlog", f"{backlog.waiting} waiting, {backlog.in_flight} in hand", f"oldest: {age(backlog.oldest_seconds)}")
     for label, queue in (("dead-letter queue", health.dead_letters), ("failure queue", health.failures)):
         table.add_row(label, Text(str(queue.total), style="red" if queue.total else "green"), Text(kinds(queue)))
-    statuses = "  ".join(f"{status} {health.jobs.get(status, 0)}" for status in JOB_STATUSES)
-    table.add_row("Transcribe jobs", statuses, "")
+    shown = RUNNING if health.ledger else JOB_STATUSES
+    statuses = "  ".join(f"{status} {health.jobs.get(status, 0)}" for status in shown)
+    table.add_row("Transcribe jobs", statuses, "ended: see today" if health.ledger else "")
+    for label, now, detail in ledger_rows(health.ledger) if health.ledger else []:
+        table.add_row(label, now, Text(detail))
     firing = "\n".join(f"{a['AlarmName']}: {a.get('StateReason', '')}" for a in health.alarms)
     table.add_row("alarms in ALARM", Text(str(len(health.alarms)), style="red" if health.alarms else "green"), Text(firing))
     return table
@@ -187,7 +205,7 @@ def run(args) -> int:
     if missing := [key for key in NEEDED if not target.outputs.get(key)]:
         raise ToolError(f"{target.label} has no {', '.join(missing)} output: `pulumi up` the current program first")
     clients = Clients(target.region)
-    health = gather(clients, target)
+    health = gather(clients, target, args.price_per_minute)
     if args.watch is None:
         out.print(health_view(health))
         return EXIT_FAILURE if health.problems else 0
@@ -195,7 +213,7 @@ def run(args) -> int:
         try:
             while True:
                 pause(args.watch)
-                health = gather(clients, target)
+                health = gather(clients, target, args.price_per_minute)
                 live.update(health_view(health), refresh=True)
         except KeyboardInterrupt:
             pass
@@ -207,13 +225,18 @@ def add_parser(commands) -> None:
         "status",
         help="one screen of a stack's health; exit code 1 when it is not healthy",
         description="The upload backlog (depth, oldest age), the failure and dead-letter queues by kind of message,"
-        " the stack's Transcribe jobs by status, the alarms in ALARM and the dashboard's URL. Exit code 1 when an"
+        " the stack's Transcribe jobs by status, from the ledger the uploads waiting, the day's and the month's work"
+        " and spend, the daily limit and the reconciler's last run, the alarms in ALARM and the dashboard's URL. Exit code 1 when an"
         " alarm fires or the failure or dead-letter queue holds messages, 0 otherwise: usable from cron and CI.",
     )
     stack.add_stack_options(command)
     command.add_argument(
         "--watch", type=seconds, nargs="?", const=DEFAULT_WATCH_SECONDS, metavar="SECONDS",
         help=f"refresh every SECONDS (default {DEFAULT_WATCH_SECONDS}) until Ctrl-C",
+    )  # fmt: skip
+    command.add_argument(
+        "--price-per-minute", type=price_per_minute, default=PRICE_PER_MINUTE, metavar="USD",
+        help=f"the price of a transcribed minute for the spend shown (default {PRICE_PER_MINUTE}: {PRICE_SOURCE})",
     )  # fmt: skip
     command.set_defaults(run=run)
 

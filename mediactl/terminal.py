@@ -23,7 +23,7 @@ def note(message: str) -> None:
 
 def count(number: int, noun: str) -> str:
     """`1 job`, `2 jobs`."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 def confirmed(question: str) -> bool:

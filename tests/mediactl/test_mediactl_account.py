@@ -72,6 +72,7 @@ def test_audit_exits_1_on_a_gap_and_0_once_backfill_closed_it(run, pipeline, s3,
     account = json.loads(healed.out)
     assert healed.code == 0 and account["healthy"] and account["gaps"] == []
     assert account["counts"] == {"completed": 1, "started": 1} and account["objects"] == 2
+    assert account["spend"]["pricePerMinute"] == 0.024 and account["spend"]["todayMinutes"] == 0
 
 
 def test_audit_names_what_each_gap_needs(run, pipeline, s3, ledger, later):

@@ -1,12 +1,16 @@
 """`status`: the health of a stack on one screen, from a moto server that keeps queues, alarms
 and jobs; exit code 1 when an alarm fires or a failure or dead-letter queue holds messages."""
 
+import time
+
 import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
 import esm
 from lambda_env import fresh_import
+from function.daily import DailyCounts, day_of
+from function.ledger import Ledger
 from mediactl import status
 from mediactl_fakes import REGION, moto_job, start_job
 from test_mediactl_redrive import failure_record, s3_event
@@ -75,7 +79,7 @@ def test_a_quiet_stack_is_healthy(run, monitored, pipeline):
     assert result.out.splitlines()[-2:] == [f"dashboard: {DASHBOARD}", "healthy"]
 
 
-def test_the_stack_s_jobs_are_counted_by_status(run, monitored, pipeline):
+def test_the_stack_s_jobs_are_counted_by_status(run, monitored, pipeline, pulumi):
     names = [start_job(pipeline, f"talk-{n}.mp3", f"etag-{n}") for n in range(3)]
     moto_job(names[0]).status = "FAILED"
     moto_job(names[1]).status = "COMPLETED"
@@ -86,8 +90,12 @@ def test_the_stack_s_jobs_are_counted_by_status(run, monitored, pipeline):
 
     result = run("status", "--stack", "dev")
 
-    assert rows(result)["Transcribe jobs"].startswith("QUEUED 0  IN_PROGRESS 1  COMPLETED 1  FAILED 1")
+    assert rows(result)["Transcribe jobs"].startswith("QUEUED 0  IN_PROGRESS 1 | ended: see today")
     assert result.code == 0, "failed jobs alone are the failed-jobs alarm's to judge"
+
+    # A stack from before the ledger: every job Transcribe keeps, listed.
+    pulumi.add("dev", {k: v for k, v in monitored.items() if k != "ledgerTableName"})
+    assert rows(run("status", "--stack", "dev"))["Transcribe jobs"].startswith("QUEUED 0  IN_PROGRESS 1  COMPLETED 1  FAILED 1")
 
 
 def test_the_backlog_shows_its_depth(run, monitored, sqs):
@@ -181,3 +189,40 @@ def test_a_stack_deployed_before_the_alarms_is_told_in_one_line(run, pulumi, pip
 def test_watch_takes_a_number_of_seconds(run, monitored):
     result = run("status", "--stack", "dev", "--watch", "soon")
     assert result.code == 2 and "'soon' is not a number of seconds" in result.err
+
+
+def test_the_day_s_work_and_the_month_s_spend_come_from_the_ledger(run, monitored, monkeypatch):
+    counts = DailyCounts(boto3.client("dynamodb"), monitored["ledgerTableName"])
+    now = time.time()
+    today, month = day_of(now), day_of(now)[:8]
+    for _ in range(3):
+        counts.count_start(today, 0)
+    counts.count_end(today, completed=True, minutes=30.0)
+    counts.count_end(today, completed=False, minutes=None)
+    if today[8:] != "01":
+        counts.count_end(month + "01", completed=True, minutes=70.0)
+    counts.count_end("1999-12-31", completed=True, minutes=999.0)  # another month: not counted
+
+    result = run("status", "--stack", "dev")
+    table = rows(result)
+    month_minutes = 30.0 + (70.0 if today[8:] != "01" else 0)
+    assert table["today (UTC)"] == "3 started, 1 completed, 1 failed | 30.0 min transcribed, about $0.72"
+    assert table["this month"] == f"{month_minutes:.1f} min transcribed | about ${month_minutes * 0.024:.2f} at $0.024/min"
+    cheaper = rows(run("status", "--stack", "dev", "--price-per-minute", "0.01"))
+    assert cheaper["today (UTC)"].endswith("about $0.30")
+    assert run("status", "--stack", "dev", "--price-per-minute", "free").code == 2
+
+
+def test_a_reached_daily_limit_says_when_the_uploads_start_again(run, monitored):
+    counts = DailyCounts(boto3.client("dynamodb"), monitored["ledgerTableName"])
+    counts.limit_reached(day_of(time.time()), 500, time.time())
+    detail = rows(run("status", "--stack", "dev"))["daily limit"]
+    assert detail.startswith("reached | 500 jobs started by ") and "uploads wait in the queue until 00:00 UTC (in " in detail
+
+
+def test_waiting_uploads_are_counted_from_the_ledger(run, monitored, pipeline):
+    ledger = Ledger(boto3.client("dynamodb"), monitored["ledgerTableName"])
+    for n in range(3):
+        entry, _ = ledger.record(pipeline.input_bucket, f"k{n}.mp3", f"e{n}", 10, pipeline.job_name_prefix, origin="s3")
+    ledger.started(entry)
+    assert rows(run("status", "--stack", "dev"))["uploads (ledger)"].startswith("2 queued, 1 started")

@@ -352,3 +352,41 @@ def test_wait_joins_the_words_the_way_the_job_s_language_writes_them(run, pipeli
 
     assert result.code == 0, result.err
     assert (tmp_path / "out" / "talk.mp3.txt").read_text(encoding="utf-8") == "今日は。\n"
+
+
+def test_an_identical_re_upload_is_followed_to_the_job_its_content_already_had(run, queued, monkeypatch, talk, tmp_path, s3):
+    """The ledger knows the content: the second upload starts no job and --wait brings home the
+    first one's transcript, where a look through the stack's jobs would wait for a job in vain."""
+    function = UploadFunction(queued, monkeypatch)
+    assert run("upload", talk, "--stack", "dev").code == 0
+    function.poll()
+    transcribe = boto3.client("transcribe")
+    (name,) = [s["TranscriptionJobName"] for s in transcribe.list_transcription_jobs()["TranscriptionJobSummaries"]]
+    while transcribe.get_transcription_job(TranscriptionJobName=name)["TranscriptionJob"]["TranscriptionJobStatus"] != "COMPLETED":
+        pass  # moto moves a job on at every look
+    s3.put_object(Bucket=queued.output_bucket, Key="transcripts/talk.mp3.json", Body=json.dumps(transcript_document("said before")).encode())
+    monkeypatch.setattr(jobs, "pause", lambda seconds: function.poll())
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.err
+    assert f"talk.mp3: COMPLETED (job {name})" in result.out and "said before" in result.out
+    assert len(boto3.client("transcribe").list_transcription_jobs()["TranscriptionJobSummaries"]) == 1
+
+
+def test_an_upload_the_ledger_has_as_queued_is_waited_for_past_the_start_timeout(run, queued, monkeypatch, talk, tmp_path):
+    function = UploadFunction(queued, monkeypatch)
+    function.transcribe_refuses("ThrottlingException", "slow down")
+    waited = []
+
+    def later(seconds):
+        waited.append(seconds)
+        function.poll()
+        if sum(waited) > jobs.START_TIMEOUT + 30:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(jobs, "pause", later)
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 130, "still waiting when interrupted, never 'failed'"
+    assert "no transcription job started within" not in result.err
