@@ -102,7 +102,9 @@ def test_every_alarm_announces_trouble_and_recovery_on_the_encrypted_alarm_topic
     for alarm in program.of_type(ALARM):
         assert alarm.inputs["alarmActions"] == alarm.inputs["okActions"] == [topic.state["arn"]], alarm.name
         assert alarm.inputs["treatMissingData"] == "notBreaching"
-        assert "Operating it" in alarm.inputs["alarmDescription"]
+        # Each says where to read what to do: a page of docs/ and its section.
+        assert "see docs/operating.md, Alarms" in alarm.inputs["alarmDescription"]
+    assert "\n## Alarms\n" in (ROOT / "docs" / "operating.md").read_text()
     assert program.outputs["alarmTopicArn"] == topic.state["arn"]
 
 

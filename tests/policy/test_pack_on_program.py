@@ -164,7 +164,7 @@ def test_the_pack_runs_every_policy_as_mandatory(monkeypatch):
 
 def test_every_policy_is_mandatory_named_once_and_documented():
     names = [policy.name for policy in rules.POLICIES]
-    documented = re.findall(r"^\| `([a-z0-9-]+)` \| ", (ROOT / "README.md").read_text(), flags=re.MULTILINE)
+    documented = re.findall(r"^\| `([a-z0-9-]+)` \| ", (ROOT / "docs" / "security.md").read_text(), flags=re.MULTILINE)
     assert len(set(names)) == len(names) and set(names) <= set(documented)
     for policy in rules.POLICIES:
         assert isinstance(policy, (ResourceValidationPolicy, StackValidationPolicy))

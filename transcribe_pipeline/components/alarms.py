@@ -8,7 +8,7 @@ import pulumi
 from transcribe_pipeline.components.dashboard import HOUR
 from transcribe_pipeline.settings import Settings
 
-RUNBOOK = "see the README, Operating it"
+RUNBOOK = "see docs/operating.md, Alarms"
 
 
 @dataclass
