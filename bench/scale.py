@@ -3,7 +3,8 @@
 Each workload runs twice: the buffered design (S3 → upload queue → the real `function/handler.py`
 through the event source mapping, the ledger, the real `function/reconcile.py` on its schedule;
 see `bench/scale_run.py`) and the previous direct design (S3 → Lambda asynchronous invocation,
-modelled: see `bench/sim_direct.py`). `--long-backlog` runs the 12-day backlog of issue 17
+modelled: see `bench/sim_direct.py`); then the reconciler alone over buckets of 100,000 and
+1,000,000 objects (`bench/reconcile_cost.py`). `--long-backlog` runs the 12-day backlog of issue 17
 instead: twelve simulated days of two upload-function instances and an hourly reconciler, every
 call through botocore, take tens of minutes, so it has a section of its own. The figures go to
 stdout and to their section of `bench/RESULTS.md`.
@@ -17,7 +18,7 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 
-from bench import scale_report
+from bench import reconcile_cost, reconcile_report, scale_report
 from bench.common import handler_environ, progress
 from bench.results import write_section
 from bench.scale_run import Outcome, Workload, run_direct, run_queue
@@ -99,6 +100,8 @@ def run_one(indexed_task: tuple) -> tuple[int, object, float]:
     case; with its CPU seconds."""
     index, (design, subject, settings, minimum) = indexed_task
     started = time.process_time()
+    if design == "reconcile":
+        return index, reconcile_cost.measure(subject, settings.reconciler), time.process_time() - started
     quotas, lambda_quotas = replace(TranscribeQuotas(), job_seconds=subject.job_seconds), LambdaQuotas()
     if design == "direct":
         outcome = run_direct(subject, quotas, lambda_quotas, settings.memory_mb, settings.timeout, minimum)
@@ -119,7 +122,7 @@ def _worker_start() -> None:
     import bench.sim_queue  # noqa: F401 - boto3 and botocore, imported before the first run
 
 
-def run_all(workloads=WORKLOADS, cases=(), workers: int = 2) -> tuple[QueueDesignSettings, list[Outcome], list]:
+def run_all(workloads=WORKLOADS, cases=reconcile_cost.CASES, workers: int = 2) -> tuple[QueueDesignSettings, list[Outcome], list]:
     """The workloads through both designs and the reconciler's cases, on `workers` processes."""
     context = multiprocessing.get_context("spawn")
     # The workers start (and import boto3) while this process evaluates the program.
@@ -162,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         settings, outcomes, costs = run_all()
     elapsed = time.perf_counter() - started
     report = scale_report.render(settings, outcomes, elapsed, load, command)
+    if costs:
+        report += "\n\n" + reconcile_report.render(costs)
     print(report)
     if not args.no_write:
         write_section(*section, report)
