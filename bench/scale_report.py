@@ -222,8 +222,9 @@ def render(settings, outcomes, elapsed: float, load: float, command: str = "pyth
         f"{elapsed:.0f} s of wall time for the {len(outcomes)} runs (2 worker processes; load average {load:.1f} at the start), "
         f"`{command}`.",
         "",
-        "The buffered design runs the real `function/handler.py`; the previous direct design is modelled "
-        "(`bench/sim_direct.py`: running its ~18 calls per upload through botocore would not fit in a minute).",
+        "The buffered design runs the real `function/handler.py`, and the real `function/reconcile.py` on its schedule, "
+        "every call through their own botocore clients; the previous direct design is modelled (`bench/sim_direct.py`: "
+        "running its ~18 calls per upload through botocore would not fit in a minute).",
         "",
         table(outcomes),
         "",
