@@ -128,7 +128,7 @@ def test_a_backlog_longer_than_the_queues_retention_is_carried_over_not_dead_let
     slow = TranscribeQuotas(start_rate=1, start_burst=1, running_jobs=1, queued_jobs=1, job_seconds=1.5 * DAY)
     every_6_hours = replace(small_queue_design.reconciler, period=6 * 3600,
                             environ={**small_queue_design.reconciler.environ, "RECONCILE_MINUTES": "360"})  # fmt: skip
-    settings = replace(small_queue_design, timeout=20.0, reconciler=every_6_hours)
+    settings = replace(small_queue_design, timeout=10.0, reconciler=every_6_hours)
     workload = Workload(10, 1)
     outcome = run_queue(workload, slow, LambdaQuotas(), settings, minimum=1)
     assert outcome.last_start > 11 * DAY
