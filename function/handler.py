@@ -108,8 +108,9 @@ def handle_batch(event, context):
         messages.append(message)
     # Counted at a message's first receive only, so that a message handed back is not counted again.
     metrics.add("UploadsReceived", sum(len(m.uploads) for m in messages if m.receive_count == 1))
-    record_first_receives(messages)
     progressed, held_until = start_uploads(messages, deadline)
+    if deadline.allows(0):
+        record_first_receives(messages)  # what an error or the deadline left unstarted
     failures = settle(messages, progressed, held_until)
     return {"batchItemFailures": [{"itemIdentifier": message.id} for message in failures]}
 
@@ -156,9 +157,12 @@ def revive(upload: Upload, tombstone: Entry, message: Message) -> Entry:
 
 
 def record_first_receives(messages: list[Message]) -> None:
-    """Record the uploads of messages received for the first time, before any of them starts:
-    while they wait (a backlog) the reconciler then knows they are reported. One that cannot be
-    recorded now is recorded when its turn to start comes."""
+    """Record the uploads not yet recorded of messages received for the first time, so that
+    while they wait in the queue (a backlog) the reconciler knows they are reported. Called when
+    the batch cannot go on at once (back-pressure, the daily limit, an error), not before the
+    first start: each upload is recorded as its turn comes, between paced starts, whereas ten
+    writes before the first start delay every batch's starts (bench/RESULTS.md, "Scale"). One
+    that cannot be recorded now is recorded when its turn to start comes."""
     for message in messages:
         if message.receive_count != 1:
             continue
@@ -182,8 +186,11 @@ def start_uploads(messages: list[Message], deadline: Deadline) -> tuple[bool, fl
             try:
                 outcome = advance(upload, message, deadline)
             except DailyLimit as limit:
+                record_first_receives(messages)
                 return progressed, hold_for_the_day(limit, upload)
             except BackPressure as pressure:
+                if not pushed_back:
+                    record_first_receives(messages)  # they may wait long: the wait has room for it
                 wait_range = QUEUE_FULL_WAIT if pressure.queue_full else THROTTLE_WAIT
                 wait = backoff(pushed_back, *wait_range)
                 pushed_back += 1

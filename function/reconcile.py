@@ -53,6 +53,11 @@ QUEUE_RETENTION = 14 * 24 * 3600
 GET_JOB_RATE = 5.0
 # Stop this long before the function's timeout: room to save where the listing stopped.
 SAFETY_MARGIN = 30.0
+# Transcribe runs its job queue in order ("Queued requests are processed in a FIFO (first in, first
+# out) order": Transcribe Developer Guide, "Job queueing"), so a job it still holds queued has
+# every job started after it queued behind it. The ledger notes a start just after Transcribe
+# accepted it: this much later covers two instances' starts noted out of order.
+START_ORDER_SLACK = 10.0
 # Shares of the run's time for the completions and the re-sends; the listing has the rest.
 COMPLETIONS_SHARE, RESEND_SHARE = 1 / 3, 1 / 6
 LIST_PAGE = 1000
@@ -140,9 +145,18 @@ def reconcile(report: Report, deadline: float, budget: float) -> None:
 
 
 def finish_completions(report: Report, until: float) -> None:
+    """Look at the started jobs that are due, the oldest start first, up to the first one
+    Transcribe still holds in its queue: the jobs started after it have not run yet. (Soonest due
+    first, a run spent most of its looks on the thousands of jobs waiting in a full Transcribe
+    queue, and a lost job end waited several runs: bench/RESULTS.md, "Scale".) A job started
+    again after an answer that never came (ConflictException) is noted late, and may wait until
+    Transcribe's queue has moved past the job that stopped the run."""
     now = clock.time()
     pacer = Pacer(GET_JOB_RATE)
-    for entry in ledger.due(STARTED, now):
+    queued_from = None
+    for entry in sorted(ledger.due(STARTED, now), key=lambda entry: entry.started_at or 0):
+        if queued_from is not None and (entry.started_at or 0) > queued_from + START_ORDER_SLACK:
+            return
         wait = pacer.reserve(clock.monotonic(), until)
         if wait is None:
             return
@@ -155,6 +169,8 @@ def finish_completions(report: Report, until: float) -> None:
             report.jobs_lost += 1
             continue
         status = job.get("TranscriptionJobStatus")
+        if status == "QUEUED" and queued_from is None:
+            queued_from = entry.started_at or 0
         ended = job.get("CompletionTime")
         if status in ("COMPLETED", "FAILED") and (ended is None or ended.timestamp() < now - min(END_GRACE, SETTINGS.grace)):
             hand_to_completion(entry.job_name, status, job.get("FailureReason", ""))

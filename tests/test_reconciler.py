@@ -183,6 +183,36 @@ def test_a_job_still_running_is_looked_at_again_later_not_handed_over(pipeline, 
     assert item["state"] == "started" and float(item["due"]) > pipeline.clock.now and item["checks"] == "1"
 
 
+def test_a_lost_job_end_is_found_before_the_jobs_waiting_in_transcribes_queue_which_are_not_looked_at(pipeline, reconciler):
+    """Transcribe runs its queue in order: once a run meets a job still queued there, the jobs
+    started after it cannot have ended. A lost end due later than those queued jobs is found all
+    the same (soonest due first, a run spent its looks on a full Transcribe queue)."""
+    jobs = transcribe_backends[DEFAULT_ACCOUNT_ID][REGION].transcriptions
+    pipeline.deliver(s3_event(s3_record("old.mp3")))
+    (old,) = pipeline.job_names()
+    jobs[old].status, jobs[old].advance = "IN_PROGRESS", lambda: None  # moto moves a job on at every look
+    pipeline.clock.now += GRACE_PASSED
+    assert reconciler.run()["completions_recovered"] == 0  # looked at: due again in 10 minutes
+    for n in range(6):
+        pipeline.deliver(s3_event(s3_record(f"later-{n}.mp3")))
+        pipeline.clock.now += 30
+    for name in pipeline.job_names() - {old}:
+        jobs[name].status, jobs[name].advance = "QUEUED", lambda: None
+    del jobs[old].advance
+    complete_in_moto(pipeline, old)  # and its event lost
+    document = {"jobName": old, "results": {"transcripts": [{"transcript": "Old."}], "items": []}}
+    pipeline.s3.put_object(Bucket=TRANSCRIPT_BUCKET, Key="transcripts/old.mp3.json", Body=json.dumps(document).encode())
+    pipeline.clock.now += 600
+    looked_at = []
+    reconciler.module.transcribe.meta.events.register("before-call.transcribe.GetTranscriptionJob",
+                                                      lambda params, **_: looked_at.append(params["body"]))  # fmt: skip
+
+    assert reconciler.run(seconds=33)["completions_recovered"] == 1  # time for a few looks only
+    assert len(looked_at) == 2, "the lost end, then the first job still queued in Transcribe: nothing after it"
+    (item,) = [item for item in pipeline.ledger() if item.get("key") == "old.mp3"]
+    assert item["state"] == "completed"
+
+
 def test_a_job_gone_from_transcribe_is_recorded_as_failed_with_what_to_do(pipeline, reconciler):
     pipeline.deliver(s3_event(s3_record("gone.mp3")))
     (name,) = pipeline.job_names()
