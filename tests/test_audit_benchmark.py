@@ -13,6 +13,7 @@ import pytest
 from bench.audit_aws import FakeAws, Latency, serve
 from bench.audit_stack import FakeStack
 from mediactl import audit, listing
+from mediactl.aws import Clients
 from mediactl.cli import main as mediactl
 
 
@@ -89,3 +90,16 @@ def test_the_endpoint_pages_a_folder_by_a_thousand_keys_with_its_common_prefixes
         token = page.split("<NextContinuationToken>")[1].split("<")[0]
     wanted = [obj["Key"] for slot in range(2_500) for obj in stack.media_objects(slot, 0) if obj["Key"].startswith("archive/2015/")]
     assert keys == sorted(wanted) == wanted and len(keys) > 250
+
+
+@pytest.mark.parametrize("folders", [True, False], ids=["folders", "flat"])
+def test_a_listing_opens_folders_until_there_are_enough_for_the_workers_and_hands_each_key_once(endpoint, folders):
+    stack = FakeStack(3_000, folders=folders)
+    fake, _ = endpoint(stack)
+    keys: list[str] = []
+
+    listing.list_objects(Clients().s3, stack.input_bucket, "", lambda page: keys.extend(obj["Key"] for obj in page))
+
+    assert sorted(keys) == [obj["Key"] for slot in range(3_000) for obj in stack.media_objects(slot, 0)]
+    # Opened: the root, archive/, its 10 years; then the 120 months listed whole, a page each.
+    assert fake.stats()["requests"]["ListObjectsV2"] == (1 + 1 + 10 + 120 if folders else 4)
