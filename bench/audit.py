@@ -48,6 +48,8 @@ class Run:
     wall: float
     peak_mb: float
     requests: dict
+    late: float
+    """Seconds the endpoint's answers were late, added up (0: every answer at its latency)."""
     result: dict
 
 
@@ -109,9 +111,7 @@ def one_run(endpoint: Endpoint, outputs: Path, sequential: bool, folder: Path) -
     if child.returncode != 0:
         raise RuntimeError(f"the audit run failed ({child.returncode}): {child.stderr.read()[-800:]}")
     stats = endpoint.call("stats")
-    if stats["late"]:
-        progress(f"  the endpoint answered late (slower than its latency): {stats['late']}")
-    return Run(wall, usage.ru_maxrss / 1024, stats["requests"], json.loads(result_file.read_text()))
+    return Run(wall, usage.ru_maxrss / 1024, stats["requests"], sum(stats["late"].values()), json.loads(result_file.read_text()))
 
 
 def check(run: Run, stack: FakeStack) -> None:
@@ -134,7 +134,7 @@ def measure(config: Config, rounds: int, folder: Path) -> None:
                 run = one_run(endpoint, outputs, VARIANTS[name], folder)
                 check(run, stack)
                 config.runs[name].append(run)
-                progress(f"  round {number + 1}, {name}: {run.wall:.1f} s, {run.peak_mb:,.0f} MB")
+                progress(f"  round {number + 1}, {name}: {run.wall:.1f} s, {run.peak_mb:,.0f} MB, endpoint late {run.late:.1f} s in all")
     finally:
         endpoint.stop()
 
@@ -149,8 +149,8 @@ def seconds(value: float) -> str:
 
 def table(configs: list[Config]) -> str:
     lines = [
-        "| stack | variant | wall time | ledger scan | transcript listing | media listing | CPU | peak memory | requests | ratio |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| stack | variant | wall time | ledger scan | transcript listing | media listing | CPU | peak memory | requests | endpoint late | ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for config in configs:
         ours, baseline = config.runs["ours"], config.runs["baseline"]
@@ -163,7 +163,7 @@ def table(configs: list[Config]) -> str:
                 f"| {config.name} | {name} | **{seconds(median(r.wall for r in runs))}** | {phase('ledger scan')} |"
                 f" {phase('transcript listing')} | {phase('media listing')} | {seconds(median(r.result['cpu_seconds'] for r in runs))} |"
                 f" {median(r.peak_mb for r in runs):,.0f} MB | {listed:,} LIST, {requests.get('Scan', 0):,} Scan,"
-                f" {sum(requests.values()) - listed - requests.get('Scan', 0)} other |"
+                f" {sum(requests.values()) - listed - requests.get('Scan', 0)} other | {median(r.late for r in runs):.1f} s |"
                 f" {f'{ratio:.2f}×' if runs is ours else '1'} |"
             )
     return "\n".join(lines)
@@ -173,17 +173,19 @@ def report(configs: list[Config], rounds: int, elapsed: float, costs: list[str],
     command = " ".join(["python -m bench audit", *argv])
     return "\n".join([
         f"Measured {datetime.date.today().isoformat()} on {machine()}, Python {platform.python_version()};"
-        f" {rounds} interleaved round{'s' if rounds > 1 else ''} per stack (medians), {seconds(elapsed)} in all"
+        f" {rounds} interleaved round{'s' if rounds > 1 else ''} for {configs[0].objects:,} objects"
+        f"{', 3 for 100,000' if len(configs) > 2 and rounds < 3 else ''} (medians), {seconds(elapsed)} in all"
         f" (load average {load:.1f} at the start), `{command}`.",
         "",
         table(configs),
         "",
         "Wall time: the whole command in a fresh interpreter (start and imports included), as a user waits for it;"
         " the three phases run one after the other inside it; CPU: user + system time of the audit's process;"
-        " peak memory: its maximum resident set (`wait4`); requests: to the fake endpoint in one run. Every run's"
+        " peak memory: its maximum resident set (`wait4`); requests: to the fake endpoint in one run; endpoint late: how long past their latency its answers"
+        " left, added up (its own CPU on a shared machine: 0 would be exact). Every run's"
         " account (objects, counts by state, the gaps' keys) matched the stack's before its figures counted.",
         "",
-        "What the time goes to, measured in this process on pages as the endpoint sends them (medians of 5):",
+        "What the time goes to, measured in one process on pages as the endpoint sends them (medians of 7):",
         "",
         *(f"- {line}" for line in costs),
         "",
@@ -203,19 +205,21 @@ def report(configs: list[Config], rounds: int, elapsed: float, costs: list[str],
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench audit", description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=1_000_000, help="media objects in the large stack (default 1,000,000)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per stack (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds for the large stack (default 3; 100,000: 3 at least)")
+    parser.add_argument("--layout", choices=("both", "folders", "flat"), default="both", help="which bucket layouts (default both)")
     parser.add_argument("--quick", action="store_true", help="20,000 objects, one round, nothing written: a smoke run")
     args = parser.parse_args(argv)
     objects, rounds = (20_000, 1) if args.quick else (args.objects, args.rounds)
-    configs = [Config(objects, True), Config(objects, False)] + ([Config(100_000, True)] if objects > 100_000 else [])
+    layouts = [folders for folders in (True, False) if args.layout in ("both", "folders" if folders else "flat")]
+    configs = [Config(objects, folders) for folders in layouts] + ([Config(100_000, True)] if objects > 100_000 and layouts[0] else [])
 
     started, load = time.perf_counter(), os.getloadavg()[0]
     costs = audit_cost.measure(FakeStack(100_000))
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as folder:
         for config in configs:
-            measure(config, rounds, Path(folder))
+            measure(config, rounds if config.objects == objects else max(rounds, 3), Path(folder))
     text = report(configs, rounds, time.perf_counter() - started, costs, argv, load)
     print(text)
-    if not args.quick:
+    if not args.quick and args.layout == "both":
         write_section("audit", "Audit: `mediactl audit` on a million media objects (`python -m bench audit`)", text)
     return 0

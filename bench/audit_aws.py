@@ -14,7 +14,7 @@ connection, so parallel requests overlap as they would against AWS) that answers
   GetQueueAttributes (an empty queue), Transcribe GetTranscriptionJob.
 
 Pages are made when asked for; each answer leaves `latency` after its request arrived (the time
-spent making it counted in), and an answer that took longer to make is counted as late.
+spent making it counted in); an answer that took longer to make is late, and how late is counted.
 """
 
 import argparse
@@ -59,6 +59,7 @@ class FakeAws:
         self.stack, self.latency = stack, latency
         self.requests: Counter = Counter()
         self.late: Counter = Counter()
+        """Seconds past their latency that the answers of each operation left, added up."""
         self._lock = threading.Lock()
         self._cursors: dict[tuple, int] = {}
         # What does not depend on the time, made once: listing entries by (bucket, encoded) and
@@ -86,6 +87,7 @@ class FakeAws:
                 self._slot_entries(bucket, slot, now, True)
         internal = self._internal_items(now)
         wanted = self._projected(projection, names)
+        self._items.setdefault(wanted, {})
         for index in range(len(internal) + self.stack.ledger_items):
             self._table_item(index, now, internal, wanted)
 
@@ -109,11 +111,11 @@ class FakeAws:
             return "ListObjectsV2", 200, "application/xml", self._list_objects(bucket, query)
         return "Unsupported", 501, "text/plain", f"not modelled: {method} {path}".encode()
 
-    def record(self, operation: str, late: bool) -> None:
+    def record(self, operation: str, late: float) -> None:
         with self._lock:
             self.requests[operation] += 1
-            if late:
-                self.late[operation] += 1
+            if late > 0:
+                self.late[operation] += late
 
     def latency_of(self, operation: str) -> float:
         return {"ListObjectsV2": self.latency.list_page, "Scan": self.latency.scan_page}.get(operation, self.latency.call)
@@ -236,7 +238,7 @@ class FakeAws:
         if index < len(internal):
             item = internal[index]
         else:
-            cache = self._items.setdefault(wanted, {})
+            cache = self._items[wanted]
             if (found := cache.get(index)) is not None:
                 return found
             item = self.stack.ledger_item(index - len(internal), now)
@@ -253,6 +255,7 @@ class FakeAws:
     def _scan(self, request: dict, now: float) -> bytes:
         total, segment = request.get("TotalSegments", 1), request.get("Segment", 0)
         wanted = self._projected(request["ProjectionExpression"], request.get("ExpressionAttributeNames", {}))
+        self._items.setdefault(wanted, {})
         internal = self._internal_items(now)
         count = len(internal) + self.stack.ledger_items
         start = request.get("ExclusiveStartKey")
@@ -321,7 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
                 operation, status, kind, data = "Error", 500, "text/plain", f"{type(error).__name__}: {error}".encode()
                 print(f"[fake aws] {self.command} {self.path}: {error!r}", file=sys.stderr, flush=True)
             wait = self.fake.latency_of(operation) - (time.perf_counter() - arrived)
-            self.fake.record(operation, late=wait < 0 < self.fake.latency_of(operation))
+            self.fake.record(operation, late=-wait if self.fake.latency_of(operation) > 0 else 0.0)
             if wait > 0:
                 time.sleep(wait)
         self.send_response(status)
