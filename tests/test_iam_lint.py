@@ -38,3 +38,13 @@ def test_parliament_would_report_a_star_where_an_arn_is_taken():
     """Not vacuous: the same check on a grant of GetTranscriptionJob on every job."""
     document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["transcribe:GetTranscriptionJob"], "Resource": ["*"]}]}
     assert [f.split(":")[0] for f in findings(json.dumps(document))] == ["RESOURCE_STAR"]
+
+
+def test_parliament_finds_nothing_in_the_alarm_topic_s_and_key_s_policies_with_a_budget():
+    """The resource policies a budget adds. In a key policy `"Resource": "*"` means the key itself
+    (KMS Developer Guide, "Creating a key policy": every example uses it), which parliament, written
+    for identity policies, reports as RESOURCE_STAR: that finding alone is expected there."""
+    program = run_program("prod", {"monthlyBudget": 100})
+    assert findings(program.named("observability-alarms-policy").inputs["policy"]) == []
+    key_findings = findings(program.named("observability-alarm-key").inputs["policy"])
+    assert key_findings and {finding.split(":")[0] for finding in key_findings} == {"RESOURCE_STAR"}
