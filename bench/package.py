@@ -14,7 +14,7 @@ GOAL_BYTES = 32 * 1024
 def package_zip() -> bytes:
     """The deployment package, zipped from the assets `function_code()` lists, as the Pulumi
     engine zips an AssetArchive before handing it to Lambda."""
-    from infra.function import function_code
+    from transcribe_pipeline.components.lambda_function import function_code
     from program import package_zip as zipped
 
     return zipped(function_code())

@@ -1,55 +1,47 @@
 """`python -m bench scale`: bulk uploads at Transcribe's quotas, on a virtual clock.
 
 Each workload runs twice: the buffered design (S3 → upload queue → the real `function/handler.py`
-through the event source mapping) and the previous direct design (S3 → Lambda asynchronous
-invocation, modelled: see `bench/sim_direct.py`). The figures go to stdout and to the "Scale"
-section of `bench/RESULTS.md`.
+through the event source mapping, the ledger, the real `function/reconcile.py` on its schedule;
+see `bench/scale_run.py`) and the previous direct design (S3 → Lambda asynchronous invocation,
+modelled: see `bench/sim_direct.py`); then the reconciler alone over buckets of 100,000 and
+1,000,000 objects (`bench/reconcile_cost.py`). `--long-backlog` runs the 12-day backlog of issue 17
+instead: twelve simulated days of two upload-function instances and an hourly reconciler, every
+call through botocore, take tens of minutes, so it has a section of its own. The figures go to
+stdout and to their section of `bench/RESULTS.md`.
 """
 
 import argparse
-import contextlib
 import json
 import logging
 import multiprocessing
 import os
-import random
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-import boto3
-import botocore.endpoint
-from botocore.retries.quota import RetryQuota
-
-from bench import scale_report
-from bench.common import ROOT, handler_environ, patched, progress
+from bench import reconcile_cost, reconcile_report, scale_report
+from bench.common import handler_environ, progress
 from bench.results import write_section
-from bench.sim import Simulation, VirtualClock
-from bench.sim_aws import LambdaFunction, LambdaQuotas, Queue, Transcribe, TranscribeQuotas, earliest_last_start
-from bench.sim_direct import DirectDesign, DirectPolicy
-from bench.sim_http import FakeAws
-from bench.sim_queue import EventSourceMapping, MappingSettings, load_handler, s3_queue_body
+from bench.scale_run import Outcome, Workload, run_direct, run_queue
+from bench.sim_aws import LambdaQuotas, TranscribeQuotas, earliest_last_start
+from bench.sim_queue import MappingSettings
 
-S3_SAMPLE = ROOT.parent / "shared" / "aws-samples" / "s3-events" / "awsdocs-s3.put-event.json"
-CALL_SECONDS = 0.05
-SEED = 7
-KEY_PREFIX = "scale/upload-"
+# The long backlog: a broadcaster's archive, 120,000 two-hour recordings uploaded within an hour
+# (issue 17); Transcribe's quotas alone need 12.2 days to start them all.
+LONG_BACKLOG = Workload(120_000, 3600, media_minutes=120)
+WORKLOADS = (Workload(1_000, 60), Workload(10_000, 60), Workload(50_000, 60), Workload(10_000, 1))
+# Transcribe sends its job-state events "on a best-effort basis" and publishes no loss rate: one
+# in a thousand is assumed lost, so that every run shows the reconciler repairing them.
+LOST_EVENTS = 0.001
 
 
 @dataclass(frozen=True)
-class Workload:
-    uploads: int
-    window: float
+class ReconcilerSettings:
+    """What the program declares for the reconciler function and its schedule."""
 
-    @property
-    def name(self) -> str:
-        return f"{self.uploads:,} uploads in {self.window:g} s"
-
-    def arrivals(self) -> list[float]:
-        return [self.window * index / self.uploads for index in range(self.uploads)]
-
-
-WORKLOADS = (Workload(1_000, 60), Workload(10_000, 60), Workload(50_000, 60), Workload(10_000, 1))
+    memory_mb: int = 512
+    timeout: float = 900.0
+    period: float = 3600.0
+    environ: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,107 +57,10 @@ class QueueDesignSettings:
     queue_name: str = "upload-queue"
     dead_letter_name: str = "upload-dead-letters"
     bucket: str = "media-bucket"
+    output_bucket: str = "transcripts-bucket"
+    ledger_table: str = "ledger"
     environ: dict = field(default_factory=dict)
-
-
-@dataclass
-class Outcome:
-    design: str
-    workload: Workload
-    uploads: int
-    started: int
-    dead_letters: int
-    still_queued: int
-    last_start: float
-    minimum: float
-    peak_attempts: int
-    peak_accepted: int
-    attempts: int
-    invocations: int
-    environments: int
-    gb_seconds: float
-    cost: float
-    vanished: int
-    """Uploads that are neither a started job nor a message in any queue."""
-    notes: dict = field(default_factory=dict)
-
-
-def upload_key(index: int) -> str:
-    return f"{KEY_PREFIX}{index:06d}.mp3"
-
-
-def upload_of_uri(uri: str) -> int:
-    return int(uri.rsplit(KEY_PREFIX, 1)[1].split(".", 1)[0])
-
-
-def run_direct(workload: Workload, transcribe_quotas: TranscribeQuotas, lambda_quotas: LambdaQuotas,
-               memory_mb: int, timeout: float, minimum: float) -> Outcome:
-    sim = Simulation()
-    transcribe = Transcribe(sim, transcribe_quotas)
-    function = LambdaFunction(sim, lambda_quotas, memory_mb, timeout, RetryQuota)
-    design = DirectDesign(sim, transcribe, function, DirectPolicy(call_seconds=CALL_SECONDS), seed=SEED)
-    for index, arrival in enumerate(workload.arrivals()):
-        sim.at(arrival, lambda index=index: design.upload(index))
-    sim.run()
-    failed = {event.upload for event in design.failure_queue}
-    return _outcome("direct (previous)", workload, sim, transcribe, function, minimum,
-                    started=len(design.started), dead_letters=len(design.failure_queue), still_queued=0,
-                    vanished=workload.uploads - len(design.started | failed),
-                    notes={"botocore retries": design.botocore_retries, "retries refused by the retry quota": design.quota_refusals})
-
-
-def run_queue(workload: Workload, transcribe_quotas: TranscribeQuotas, lambda_quotas: LambdaQuotas,
-              settings: QueueDesignSettings, minimum: float) -> Outcome:
-    random.seed(SEED)  # the handler's and botocore's jitter: the same run every time
-    sim = Simulation()
-    clock = VirtualClock(sim)
-    transcribe = Transcribe(sim, transcribe_quotas)
-    dead_letters = Queue(sim, settings.dead_letter_name, retention=settings.retention)
-    uploads = Queue(sim, settings.queue_name, settings.visibility, settings.retention, dead_letters, settings.max_receive)
-    aws = FakeAws(sim, transcribe, [uploads, dead_letters], CALL_SECONDS, upload_of_uri)
-    copies = iter(range(1, 1_000_000))
-    function = LambdaFunction(sim, lambda_quotas, settings.memory_mb, settings.timeout,
-                              lambda: load_handler(next(copies), clock))
-    mapping = EventSourceMapping(sim, uploads, function, settings.mapping)
-    template = json.loads(S3_SAMPLE.read_text())
-    for index, arrival in enumerate(workload.arrivals()):
-        body = s3_queue_body(template, settings.bucket, upload_key(index), index, "2026-11-24T09:00:00.000Z")
-        sim.at(arrival, lambda body=body, index=index: uploads.send(body, index))
-    with _on_virtual_time(clock, aws, settings.environ):
-        sim.run()
-    queued = {m.upload for m in uploads.messages.values()}
-    in_dead_letters = {m.upload for m in dead_letters.messages.values()}
-    return _outcome("queue (this design)", workload, sim, transcribe, function, minimum,
-                    started=len(aws.started), dead_letters=len(dead_letters.messages),
-                    still_queued=len(queued - aws.started),
-                    vanished=workload.uploads - len(aws.started | queued | in_dead_letters),
-                    notes={"API calls": dict(sorted(aws.calls.items())), "failed invocations": mapping.failed_invocations,
-                           "timeouts": mapping.timeouts, "expired in the queue": uploads.expired,
-                           "dead letters already started": len(in_dead_letters & aws.started)})
-
-
-@contextlib.contextmanager
-def _on_virtual_time(clock: VirtualClock, aws: FakeAws, environ: dict) -> Iterator[None]:
-    """The handler's environment, its boto3 clients on the fake, botocore's retry sleep on the
-    virtual clock (`botocore/endpoint.py` calls `time.sleep`)."""
-    saved_environ = dict(os.environ)
-    os.environ.update(environ)
-    try:
-        with patched(boto3, "DEFAULT_SESSION", aws.session()), patched(botocore.endpoint, "time", clock):
-            yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved_environ)
-
-
-def _outcome(design: str, workload: Workload, sim: Simulation, transcribe: Transcribe, function: LambdaFunction,
-             minimum: float, **figures) -> Outcome:
-    return Outcome(
-        design=design, workload=workload, uploads=workload.uploads, last_start=transcribe.last_start, minimum=minimum,
-        peak_attempts=transcribe.attempts.peak(), peak_accepted=transcribe.accepted.peak(),
-        attempts=transcribe.attempts.total(), invocations=function.invocations, environments=function.environments,
-        gb_seconds=function.gb_seconds, cost=function.cost, **figures,
-    )
+    reconciler: ReconcilerSettings = field(default_factory=ReconcilerSettings)
 
 
 def declared_queue_design() -> QueueDesignSettings:
@@ -179,6 +74,9 @@ def declared_queue_design() -> QueueDesignSettings:
     mapping = program.named("upload-source").inputs
     redrive = queue["redrivePolicy"]
     redrive = json.loads(redrive) if isinstance(redrive, str) else redrive
+    reconciler = program.named("reconciler-handler-lambda").inputs
+    schedule = program.named("reconciler-schedule").inputs["scheduleExpression"]  # rate(60 minutes)
+    minutes = float(schedule.removeprefix("rate(").split()[0])
     return QueueDesignSettings(
         memory_mb=int(function["memorySize"]),
         timeout=float(function["timeout"]),
@@ -189,19 +87,26 @@ def declared_queue_design() -> QueueDesignSettings:
         queue_name=mapping["eventSourceArn"].rsplit(":", 1)[1],
         dead_letter_name=redrive["deadLetterTargetArn"].rsplit(":", 1)[1],
         bucket=declared["media_bucket"],
+        output_bucket=declared["transcript_bucket"],
+        ledger_table=program.outputs["ledgerTableName"],
         environ=handler_environ(),
+        reconciler=ReconcilerSettings(int(reconciler["memorySize"]), float(reconciler["timeout"]), minutes * 60,
+                                      dict(reconciler["environment"]["variables"])),
     )
 
 
-def run_one(indexed_task: tuple) -> tuple[int, Outcome, float]:
-    """One (design, workload) run, what the worker processes are given; with its CPU seconds."""
-    index, (design, workload, settings, minimum) = indexed_task
+def run_one(indexed_task: tuple) -> tuple[int, object, float]:
+    """One task, what the worker processes are given: a (design, workload) run, or a reconciler
+    case; with its CPU seconds."""
+    index, (design, subject, settings, minimum) = indexed_task
     started = time.process_time()
-    quotas, lambda_quotas = TranscribeQuotas(), LambdaQuotas()
+    if design == "reconcile":
+        return index, reconcile_cost.measure(subject, settings.reconciler), time.process_time() - started
+    quotas, lambda_quotas = replace(TranscribeQuotas(), job_seconds=subject.job_seconds), LambdaQuotas()
     if design == "direct":
-        outcome = run_direct(workload, quotas, lambda_quotas, settings.memory_mb, settings.timeout, minimum)
+        outcome = run_direct(subject, quotas, lambda_quotas, settings.memory_mb, settings.timeout, minimum)
     else:
-        outcome = run_queue(workload, quotas, lambda_quotas, settings, minimum)
+        outcome = run_queue(subject, quotas, lambda_quotas, settings, minimum, LOST_EVENTS)
     return index, outcome, time.process_time() - started
 
 
@@ -210,38 +115,59 @@ def _worker_start() -> None:
 
     use_repository()
     use_fake_aws()
-    logging.disable(logging.INFO)  # the handler's log line per record: half a million lines here
+    logging.disable(logging.WARNING)  # the functions' log lines per record: millions of lines here
     import metrics
 
-    metrics.emit = lambda line: None  # and its metrics line per invocation, printed
+    metrics.emit = lambda line: None  # and their metrics lines, printed
     import bench.sim_queue  # noqa: F401 - boto3 and botocore, imported before the first run
 
 
-def run_all(workloads=WORKLOADS, workers: int = 2) -> tuple[QueueDesignSettings, list[Outcome]]:
+def run_all(workloads=WORKLOADS, cases=reconcile_cost.CASES, workers: int = 2) -> tuple[QueueDesignSettings, list[Outcome], list]:
+    """The workloads through both designs and the reconciler's cases, on `workers` processes."""
     context = multiprocessing.get_context("spawn")
     # The workers start (and import boto3) while this process evaluates the program.
     with context.Pool(workers, initializer=_worker_start) as pool:
         settings = declared_queue_design()
-        minimums = {w: earliest_last_start(w.arrivals(), TranscribeQuotas()) for w in workloads}
+        minimums = {w: earliest_last_start(w.arrivals(), replace(TranscribeQuotas(), job_seconds=w.job_seconds)) for w in workloads}
         tasks = [(design, w, settings, minimums[w]) for w in workloads for design in ("queue", "direct")]
-        # The longest runs first, so that the two workers finish together.
-        order = sorted(range(len(tasks)), key=lambda i: (tasks[i][0] != "queue", -tasks[i][1].uploads))
-        results: dict[int, Outcome] = {}
-        for index, outcome, cpu in pool.imap_unordered(run_one, [(i, tasks[i]) for i in order]):
-            progress(f"{outcome.workload.name}, {outcome.design}: {cpu:.1f} s of CPU")
-            results[index] = outcome
-    return settings, [results[i] for i in range(len(tasks))]
+        tasks += [("reconcile", case, settings, None) for case in cases]
+        # The longest first, so that the two workers finish together.
+        order = sorted(range(len(tasks)), key=lambda i: -_expected_seconds(tasks[i]))
+        results: dict[int, object] = {}
+        for index, result, cpu in pool.imap_unordered(run_one, [(i, tasks[i]) for i in order]):
+            design, subject = tasks[index][:2]
+            progress(f"{subject.name}, {design}: {cpu:.1f} s of CPU")
+            results[index] = result
+    ordered = [results[i] for i in range(len(tasks))]
+    return settings, [r for r in ordered if isinstance(r, Outcome)], [r for r in ordered if not isinstance(r, Outcome)]
+
+
+def _expected_seconds(task: tuple) -> float:
+    """Roughly the CPU seconds a task takes (for the order only)."""
+    design, subject = task[:2]
+    if design == "reconcile":
+        return subject.objects / 10_000 * (1 if subject.situation == "steady" else 4)
+    return subject.uploads * subject.media_minutes / (1_000 if design == "queue" else 20_000)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md as it is")
+    parser.add_argument("--long-backlog", action="store_true",
+                        help="only the long backlog of issue 17 (12 simulated days; tens of minutes), in its own section")  # fmt: skip
     args = parser.parse_args(argv)
     started, load = time.perf_counter(), os.getloadavg()[0]
-    settings, outcomes = run_all()
+    if args.long_backlog:
+        command, section = "python -m bench scale --long-backlog", ("scale-long", "Scale: a 12-day backlog (`python -m bench scale --long-backlog`)")
+        settings, outcomes, costs = run_all((LONG_BACKLOG,), ())
+    else:
+        command, section = "python -m bench scale", ("scale", "Scale: bulk uploads at Transcribe's quotas (`python -m bench scale`)")
+        settings, outcomes, costs = run_all()
     elapsed = time.perf_counter() - started
-    report = scale_report.render(settings, outcomes, elapsed, load)
+    report = scale_report.render(settings, outcomes, elapsed, load, command)
+    if costs:
+        report += "\n\n" + reconcile_report.render(costs)
     print(report)
     if not args.no_write:
-        write_section("scale", "Scale: bulk uploads at Transcribe's quotas (`python -m bench scale`)", report)
+        write_section(*section, report)
     return 0

@@ -11,6 +11,10 @@ import itertools
 import math
 import threading
 from collections.abc import Callable
+from datetime import datetime, timezone
+
+# Virtual time 0 is this moment of the wall clock (time.time(), what S3 and SQS stamp).
+EPOCH = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc).timestamp()
 
 
 class Simulation:
@@ -59,9 +63,17 @@ def _blocked_lock() -> threading.Lock:
     return lock
 
 
+class InvocationTimedOut(BaseException):
+    """Lambda stopped the invocation at its timeout. Raised at the function's first AWS call past
+    its deadline (`Process.deadline`); a BaseException, so that no `except Exception` of the
+    function carries on as if nothing happened."""
+
+
 class Process:
     def __init__(self, sim: Simulation, body: Callable[[], object], on_end: Callable[["Process"], None]) -> None:
         self._sim, self._body, self._on_end = sim, body, on_end
+        self.deadline = math.inf
+        """When the invocation it runs times out (virtual time)."""
         self._go = _blocked_lock()
         self.result: object = None
         self.error: BaseException | None = None
@@ -90,7 +102,8 @@ class Process:
 
 
 class VirtualClock:
-    """What `handler.clock` needs (`monotonic()`, `sleep()`), and `time.sleep` for botocore."""
+    """What a function's `clock` needs (`time()`, `monotonic()`, `sleep()`), and `time.sleep`
+    for botocore."""
 
     def __init__(self, sim: Simulation) -> None:
         self._sim = sim
@@ -99,7 +112,19 @@ class VirtualClock:
         return self._sim.now
 
     def time(self) -> float:
-        return self._sim.now
+        return EPOCH + self._sim.now
+
+    def datetime(self) -> type:
+        """A `datetime` class whose now() is virtual, for modules that read the wall clock that
+        way (the reconciler's CloudWatch window)."""
+        clock = self
+
+        class VirtualDatetime(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return cls.fromtimestamp(clock.time(), tz)
+
+        return VirtualDatetime
 
     def sleep(self, seconds: float) -> None:
         self._sim.sleep(seconds)

@@ -16,6 +16,21 @@ QUEUE_FULL = "LimitExceededConcurrentJobException"
 CONFLICT = "ConflictException"
 
 
+@dataclass(slots=True)
+class Job:
+    """One accepted transcription job: when it was accepted, started running and ended."""
+
+    created: float
+    media: str = ""
+    output_key: str = ""
+    started: float | None = None
+    ended: float | None = None
+
+    @property
+    def status(self) -> str:
+        return "QUEUED" if self.started is None else "IN_PROGRESS" if self.ended is None else "COMPLETED"
+
+
 @dataclass(frozen=True)
 class TranscribeQuotas:
     start_rate: float = 25.0
@@ -34,13 +49,15 @@ class Transcribe:
         self._sim, self.quotas = sim, quotas
         self._bucket = TokenBucket(quotas.start_rate, quotas.start_burst)
         self._running = 0
-        self._queued: deque[str] = deque()
-        self.jobs: dict[str, float] = {}
+        self._queued: deque[tuple[str, Job]] = deque()
+        self.jobs: dict[str, Job] = {}
         self.attempts, self.accepted = PerSecond(), PerSecond()
         self.refused: Counter[str] = Counter()
         self.last_start = 0.0
+        self.on_end: Callable[[str, Job], None] = lambda name, job: None
+        """Called as a job ends (where Transcribe sends its job-state event)."""
 
-    def start(self, name: str) -> str | None:
+    def start(self, name: str, media: str = "", output_key: str = "") -> str | None:
         """None when the job is accepted, else the error code AWS would answer."""
         now = self._sim.now
         self.attempts.add(now)
@@ -48,11 +65,11 @@ class Transcribe:
         if code:
             self.refused[code] += 1
             return code
+        job = self.jobs[name] = Job(now, media, output_key)
         if self._queued or self._running >= self.quotas.running_jobs:
-            self._queued.append(name)
+            self._queued.append((name, job))
         else:
-            self._run()
-        self.jobs[name] = now
+            self._run(name, job)
         self.accepted.add(now)
         self.last_start = now
         return None
@@ -66,15 +83,17 @@ class Transcribe:
             return QUEUE_FULL
         return None
 
-    def _run(self) -> None:
+    def _run(self, name: str, job: Job) -> None:
         self._running += 1
-        self._sim.after(self.quotas.job_seconds, self._finish)
+        job.started = self._sim.now
+        self._sim.after(self.quotas.job_seconds, lambda: self._finish(name, job))
 
-    def _finish(self) -> None:
+    def _finish(self, name: str, job: Job) -> None:
         self._running -= 1
+        job.ended = self._sim.now
+        self.on_end(name, job)
         if self._queued and self._running < self.quotas.queued_share * self.quotas.running_jobs:
-            self._queued.popleft()
-            self._run()
+            self._run(*self._queued.popleft())
 
 
 def earliest_last_start(arrivals: list[float], quotas: TranscribeQuotas) -> float:
@@ -235,6 +254,31 @@ class Queue:
                 self._show(message, now + self.visibility)
                 received.append(message)
         return received
+
+    def live(self):
+        """The messages not yet past the retention (SQS deletes those), oldest first."""
+        oldest = self._sim.now - self.retention
+        return (m for m in self.messages.values() if m.sent >= oldest)
+
+    def counts(self) -> tuple[int, int]:
+        """(visible, in flight): ApproximateNumberOfMessages and ...NotVisible."""
+        now, visible, in_flight = self._sim.now, 0, 0
+        for message in self.live():
+            if message.visible_at > now:
+                in_flight += 1
+            else:
+                visible += 1
+        return visible, in_flight
+
+    def oldest_age(self, receive_threshold: int = 3) -> float | None:
+        """ApproximateAgeOfOldestMessage: the oldest message's age, leaving out those received
+        `receive_threshold` times or more; 0 when all are; None when the queue is empty."""
+        any_message = False
+        for message in self.live():
+            any_message = True
+            if message.receive_count < receive_threshold:
+                return self._sim.now - message.sent
+        return 0.0 if any_message else None
 
     def delete(self, receipt: str) -> bool:
         message = self._by_receipt(receipt)

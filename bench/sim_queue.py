@@ -2,7 +2,7 @@
 hands batches to the real upload handler (`function/handler.py`), whose clients answer from
 `bench/sim_http.py`.
 
-Each execution environment gets its own copy of the handler module (loaded from the file under a
+Each execution environment gets its own copy of the function's module (loaded from the file under a
 name of its own), so its clients, botocore retry quota and module-level pacer are its own, as in
 Lambda; `handler.clock` of each copy is the virtual clock. With the mapping's maximum concurrency
 of a few environments this costs a few imports a run.
@@ -13,11 +13,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.sim import Simulation, VirtualClock
+from bench.sim import EPOCH, InvocationTimedOut, Simulation, VirtualClock
 from bench.sim_aws import Environment, LambdaFunction, Message, Queue
 from bench.sim_http import REGION, queue_arn
 
-HANDLER_FILE = Path(__file__).resolve().parents[1] / "function" / "handler.py"
+FUNCTION_DIR = Path(__file__).resolve().parents[1] / "function"
 
 
 @dataclass(frozen=True)
@@ -26,20 +26,24 @@ class MappingSettings:
     maximum_concurrency: int
 
 
-def load_handler(index: int, clock: VirtualClock):
-    """A fresh copy of the handler module: what a new execution environment imports."""
-    spec = importlib.util.spec_from_file_location(f"handler_environment_{index}", HANDLER_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.clock = clock
-    return module
+def load_function(module: str, copy: int, clock: VirtualClock):
+    """A fresh copy of a function module (`handler`, `reconcile`): what a new execution
+    environment imports; its `clock` (and `datetime`, where it reads the wall clock that way)
+    on the virtual clock."""
+    spec = importlib.util.spec_from_file_location(f"{module}_environment_{copy}", FUNCTION_DIR / f"{module}.py")
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    loaded.clock = clock
+    if hasattr(loaded, "datetime"):
+        loaded.datetime = clock.datetime()
+    return loaded
 
 
 class LambdaContext:
-    def __init__(self, sim: Simulation, deadline: float, request_id: str) -> None:
+    def __init__(self, sim: Simulation, deadline: float, request_id: str, function_name: str = "upload-handler") -> None:
         self._sim, self._deadline = sim, deadline
         self.aws_request_id = request_id
-        self.function_name = "upload-handler"
+        self.function_name = function_name
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - self._sim.now) * 1000))
@@ -54,9 +58,9 @@ def sqs_record(message: Message, queue: Queue) -> dict:
         "body": message.body,
         "attributes": {
             "ApproximateReceiveCount": str(message.receive_count),
-            "SentTimestamp": str(int(message.sent * 1000)),
+            "SentTimestamp": str(int((EPOCH + message.sent) * 1000)),
             "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-            "ApproximateFirstReceiveTimestamp": str(int((message.first_receive or message.sent) * 1000)),
+            "ApproximateFirstReceiveTimestamp": str(int((EPOCH + (message.first_receive or message.sent)) * 1000)),
         },
         "messageAttributes": {},
         "md5OfBody": "",
@@ -101,15 +105,16 @@ class EventSourceMapping:
         def run() -> None:
             deadline = self._sim.now + self._function.timeout
             context = LambdaContext(self._sim, deadline, f"request-{self._requests}")
-            self._sim.spawn(
+            process = self._sim.spawn(
                 lambda: environment.state.lambda_handler(event, context),
                 lambda process: self._ended(environment, batch, process, began, deadline),
             )
+            process.deadline = deadline
 
         self._sim.after(init, run)
 
     def _ended(self, environment: Environment, batch: list[Message], process, began: float, deadline: float) -> None:
-        timed_out = self._sim.now > deadline
+        timed_out = self._sim.now > deadline or isinstance(process.error, InvocationTimedOut)
         self.timeouts += timed_out
         failed = _failed_ids(process.result, batch) if process.error is None and not timed_out else None
         if failed is None:
@@ -134,12 +139,12 @@ def _failed_ids(response, batch: list[Message]) -> set[str] | None:
     return failed if failed <= {message.id for message in batch} else None
 
 
-def s3_queue_body(template: dict, bucket: str, key: str, index: int, event_time: str) -> str:
+def s3_queue_body(template: dict, bucket: str, key: str, index: int, event_time: str, size: int, etag: str) -> str:
     """The body S3 sends the queue for one upload: the sample notification's record with this
-    upload's bucket, key, size and sequencer."""
+    upload's bucket, key, size, ETag and sequencer."""
     record = json.loads(json.dumps(template["Records"][0]))
     record.update(awsRegion=REGION, eventTime=event_time)
     record["s3"]["bucket"].update(name=bucket, arn=f"arn:aws:s3:::{bucket}")
-    record["s3"]["object"].update(key=key, size=10_000_000, sequencer=f"{index:018X}", eTag=f"{index:032x}")
+    record["s3"]["object"].update(key=key, size=size, sequencer=f"{index:018X}", eTag=etag)
     record["s3"]["object"].pop("versionId", None)
     return json.dumps({"Records": [record]})

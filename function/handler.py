@@ -300,14 +300,14 @@ def settle(messages: list[Message], progressed: bool, held_until: float | None =
 
 
 def tell_ledger(message: Message, change) -> None:
-    """Apply `change` to the entries of the message's uploads not done with; a failure is only
-    logged (the reconciler and audit see the entry as it stands)."""
+    """Apply `change` to the entries of the message's uploads not done with, reading the entries
+    this invocation has not (an upload whose turn never came); a failure is only logged (the
+    reconciler and audit see the entry as it stands)."""
     for upload in message.uploads:
-        if entry := message.entries.get(upload.identity):
-            try:
-                change(entry)
-            except (ClientError, BotoCoreError) as error:
-                logger.warning("ledger not updated: %s", error, extra={"key": upload.key, "outcome": "held"})
+        try:
+            change(record(upload, message))
+        except (BackPressure, ClientError, BotoCoreError) as error:
+            logger.warning("ledger not updated: %s", error, extra={"key": upload.key, "outcome": "held"})
 
 
 def _log(message: str, key: str, job_name: str | None = None, *, outcome: str, level=logging.INFO) -> None:

@@ -242,10 +242,17 @@ def find_unrecorded(report: Report, backlog: Backlog, deadline: float) -> None:
         objects = page.get("Contents", [])
         report.objects_listed += len(objects)
         candidates = [o for o in objects if state.should_check(o, SLACK) and naming.media_format(o["Key"])]
-        sender = Sender(sqs, SETTINGS.upload_queue_url, ledger, "reconcile")
-        found = unrecorded.settle(candidates, place, ledger, s3, sender, "reconcile", log=log_unrecorded)
-        report.unrecorded_sent += found.sent
-        report.adopted += found.adopted
+        # A page of objects the ledger does not know can take longer to settle than the margin
+        # kept before the timeout (two HeadObject calls and two writes each): the run may stop
+        # within a page, after a chunk, and the next one goes on after that chunk's last key.
+        for chunk in (candidates[i : i + unrecorded.LOOKUP] for i in range(0, len(candidates), unrecorded.LOOKUP)):
+            sender = Sender(sqs, SETTINGS.upload_queue_url, ledger, "reconcile")
+            found = unrecorded.settle(chunk, place, ledger, s3, sender, "reconcile", log=log_unrecorded)
+            report.unrecorded_sent += found.sent
+            report.adopted += found.adopted
+            if clock.monotonic() >= deadline and chunk[-1] is not candidates[-1]:
+                state.at(chunk[-1]["Key"]).save(dynamodb, SETTINGS.ledger_table)
+                return
         if objects:
             state = state.at(objects[-1]["Key"])
         if clock.monotonic() >= deadline and page.get("IsTruncated"):

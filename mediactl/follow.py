@@ -168,9 +168,11 @@ def from_the_ledger(clients, target: Target, ledger: Ledger, uploaded: Uploaded)
     if entry.state == ledger_module.DEAD_LETTERED:
         return Outcome(uploaded, failure=f"its upload went to the dead-letter queue: {entry.reason}; once the cause is fixed,"
                                          f" {target.command('redrive')} moves it back to the upload queue")  # fmt: skip
-    if entry.state in ledger_module.STARTABLE:
-        return QUEUED
     job = common.get_job(clients.transcribe, entry.job_name) if entry.job_name else None
+    if entry.state in ledger_module.STARTABLE:
+        # A job started whose `started` write has not landed yet (or failed: the reconciler
+        # repairs the item) is followed all the same.
+        return job or QUEUED
     return job
 
 

@@ -24,6 +24,8 @@ from pulumi.runtime.mocks import MockMonitor
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_FILE = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
 PROJECT = PROJECT_FILE["name"]
+# The name of the pipeline the project's program declares.
+PIPELINE = "pipeline"
 ACCOUNT_ID = "123456789012"
 STACKS = ("dev", "prod")
 
@@ -68,6 +70,13 @@ class Recorded:
     protect: bool = False
     delete_before_replace: bool = False
     replace_on_changes: list[str] = field(default_factory=list)
+    aliases: list[dict] = field(default_factory=list)
+    """The aliases the SDK sent the engine, as specs: name, type, parentUrn or noParent."""
+
+    @property
+    def role(self) -> str:
+        """The name without the project's pipeline's name in front: `upload-handler-lambda`."""
+        return self.name.removeprefix(f"{PIPELINE}-")
 
 
 # What AWS computes for the resource types the program declares, from the physical name.
@@ -146,8 +155,16 @@ class RecordingMonitor(MockMonitor):
             "protect": request.protect,
             "delete_before_replace": request.deleteBeforeReplace,
             "replace_on_changes": list(request.replaceOnChanges),
+            "aliases": [_alias(alias) for alias in request.aliases],
         }
         return response
+
+
+def _alias(alias) -> dict:
+    if alias.urn:
+        return {"urn": alias.urn}
+    spec = alias.spec
+    return {"name": spec.name, "type": spec.type, "parentUrn": spec.parentUrn, "noParent": spec.noParent}
 
 
 @dataclass
@@ -161,8 +178,11 @@ class Program:
         return [r for r in self.resources if r.type == typ]
 
     def named(self, name: str) -> Recorded:
-        (found,) = [r for r in self.resources if r.name == name]
-        return found
+        """The resource named `name`, or else the one of that role in the project's pipeline:
+        `upload-handler-lambda` finds `pipeline-upload-handler-lambda`."""
+        found = [r for r in self.resources if r.name == name] or [r for r in self.resources if r.name == f"{PIPELINE}-{name}"]
+        (one,) = found
+        return one
 
     def by_urn(self, urn: str) -> Recorded:
         (found,) = [r for r in self.resources if r.urn == urn]
@@ -186,25 +206,46 @@ def run_program(stack: str, overrides: dict | None = None, root: Path = ROOT) ->
 def evaluate_program(stack: str, overrides: dict | None = None, root: Path = ROOT) -> Program:
     """Evaluate `<root>/__main__.py` for a stack and return what it declared."""
     config = stack_config(stack, overrides, root)
+    project = yaml.safe_load((root / "Pulumi.yaml").read_text())["name"]
+
+    def run_main():
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+        return runtime_settings.get_root_resource().outputs
+
+    resources, outputs = under_mocks(run_main, stack=stack, config=config, project=project, root=root)
+    return Program(stack=stack, config=config, resources=resources, outputs=outputs)
+
+
+def run_source(directory: Path, source: str, stack: str = "dev") -> Program:
+    """Run `source` as the __main__.py of a project of its own in `directory`, under the mocks."""
+    (directory / "Pulumi.yaml").write_text(f"name: {directory.name.lower()}\nruntime: python\n")
+    (directory / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
+    (directory / "__main__.py").write_text(source)
+    return evaluate_program(stack, root=directory)
+
+
+def under_mocks(declare, *, stack: str, config: dict[str, str], project: str, root: Path) -> tuple[list[Recorded], dict]:
+    """Run `declare()` as a program of `project`'s stack in `root` would run, under the mocks:
+    what it declared, and the values of the dict of Outputs it returned."""
     region = config.get("aws:region", "us-east-1")
     mocks = RecordingMocks(region)
     monitor = RecordingMonitor(mocks)
     runtime_settings.ROOT.set(None)  # a fresh stack, without the previous run's outputs
     pulumi.runtime.set_all_config(config)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    # The program's directory, as the CLI tells a program (the mocks leave a placeholder).
+    runtime_settings.SETTINGS.root_directory = str(root)
     outputs: dict = {}
 
     @pulumi.runtime.test
     def evaluate():
-        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
-        exported = runtime_settings.get_root_resource().outputs
-        return pulumi.Output.all(**exported).apply(outputs.update)
+        return pulumi.Output.all(**declare()).apply(outputs.update)
 
     evaluate()
     for resource in mocks.resources:
         for key, value in monitor.options.get((resource.type, resource.name), {}).items():
             setattr(resource, key, value)
-    return Program(stack=stack, config=config, resources=mocks.resources, outputs=outputs)
+    return mocks.resources, outputs
 
 
 def s3_notification_configuration(program: Program, queue_arn: str) -> dict:

@@ -8,6 +8,7 @@ project is installed (`--no-deps --no-build-isolation`).
 """
 
 import ast
+import json
 import os
 import shutil
 import site
@@ -101,6 +102,46 @@ def test_the_installed_package_holds_the_lambda_source_and_the_clip_and_reports_
     assert Path(clip).read_bytes() == (ROOT / "mediactl" / "clip" / "selftest.wav").read_bytes()
 
 
+# A consumer's program, run under the Pulumi mocks by tests/program.py (the one thing taken from
+# this checkout: it is put on the path alone, so the program finds the installed package).
+RUN_UNDER_MOCKS = """
+import json, pathlib, sys
+import transcribe_pipeline
+from program import run_program
+program = run_program("dev", root=pathlib.Path(sys.argv[1]))
+code = program.named("german-upload-handler-lambda").inputs["code"]
+print(json.dumps({
+    "package": transcribe_pipeline.__file__,
+    "code": {name: asset.path for name, asset in code.assets.items()},
+    "vocabulary": [r.inputs["source"].path for r in program.resources if r.type == "aws:s3/bucketObjectv2:BucketObjectv2"],
+    "outputs": program.outputs,
+}))
+"""
+
+
+def test_a_program_outside_the_project_builds_the_pipelines_from_the_installed_package(installed, tmp_path):
+    consumer = tmp_path / "media-platform"
+    shutil.copytree(ROOT / "examples" / "two-languages", consumer)
+    elsewhere = tmp_path / "elsewhere"  # not the program's directory: vocabulary_file is relative to the program's
+    elsewhere.mkdir()
+    env = clean_environment() | {"PYTHONPATH": str(ROOT / "tests")}
+    done = subprocess.run(
+        [str(installed / "python"), "-c", RUN_UNDER_MOCKS, str(consumer)], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    site = installed.parent
+    assert Path(found["package"]).is_relative_to(site)
+    # The same function archive as the checkout's, from the installed copy of function/.
+    checkout_modules = {path.name: path.read_bytes() for path in (ROOT / "function").glob("*.py")}
+    assert set(found["code"]) == set(checkout_modules)
+    for name, path in found["code"].items():
+        assert Path(path).is_relative_to(site) and Path(path).read_bytes() == checkout_modules[name], name
+    assert found["vocabulary"] == [str(consumer / "vocabulary" / "german.tsv")]
+    assert found["outputs"]["english"]["jobNamePrefix"] != found["outputs"]["german"]["jobNamePrefix"]
+
+
 def test_python_m_mediactl_runs_from_the_checkout():
     result = subprocess.run([sys.executable, "-m", "mediactl", "--version"], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
@@ -114,7 +155,7 @@ def test_python_m_mediactl_runs_from_the_checkout():
 def third_party_imports(paths: list[Path]) -> set[str]:
     """The top-level names of the modules `paths` import that are neither the standard library's
     nor the project's own."""
-    own = {"mediactl", "transcribe_pipeline", "function", "naming", "readable", "common", "metrics", "pace", "infra"}
+    own = {"mediactl", "transcribe_pipeline", "function", "naming", "readable", "common", "metrics", "pace"}
     names = set()
     for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -143,8 +184,8 @@ def test_the_core_dependencies_are_what_mediactl_and_the_code_it_shares_import()
     assert imported == set(declared(PYPROJECT["project"]["dependencies"]))
 
 
-def test_the_component_extra_adds_what_the_program_imports_beyond_the_core():
-    program = sorted((ROOT / "infra").glob("*.py")) + [ROOT / "__main__.py"]
+def test_the_component_extra_adds_what_the_component_and_the_program_import_beyond_the_core():
+    program = sorted((ROOT / "transcribe_pipeline").rglob("*.py")) + [ROOT / "__main__.py"]
     core = set(declared(PYPROJECT["project"]["dependencies"]))
 
     imported = distributions_of(third_party_imports(program))

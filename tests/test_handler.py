@@ -374,6 +374,24 @@ def test_an_upload_still_waiting_near_the_queue_s_retention_is_sent_again_never_
     assert item["state"] == "queued" and float(item["due"]) > pipeline.clock.now + 11 * 86400
 
 
+def test_every_old_message_carried_over_tells_the_ledger_even_one_whose_turn_never_came(pipeline, monkeypatch):
+    """Back-pressure holds the batch at its first upload; both messages are old, so both are sent
+    again. The ledger must learn it for both, or the reconciler sends the second once more when
+    its first message's 12 days are up (found by the scale simulation: one extra copy per
+    carried-over message)."""
+    make_transcribe_fail(monkeypatch, lambda name, n: queue_full())
+    pipeline.send(s3_event(s3_record("first.mp3")), s3_event(s3_record("second.mp3")))
+    assert len(pipeline.poll(seconds=15)[2]) == 2, "young: both handed back (and recorded at their first receive)"
+    pipeline.clock.now += sqs_batch.CARRY_OVER_AGE + 1
+    pipeline.later()
+    assert pipeline.poll(seconds=15)[2] == set(), "old: both carried over"
+    assert len(esm.receive_batch(pipeline.sqs, pipeline.queue_url)) == 2
+    uploads = [item for item in pipeline.ledger() if not item["media"].startswith("#")]
+    assert len(uploads) == 2
+    for item in uploads:
+        assert item["state"] == "queued" and float(item["due"]) > pipeline.clock.now + 11 * 86400, item["key"]
+
+
 @pytest.mark.parametrize("break_it", ["delete-queue", "no-url"])
 def test_a_message_the_dead_letter_queue_cannot_take_is_handed_back_not_lost(pipeline, break_it):
     if break_it == "delete-queue":

@@ -1,5 +1,5 @@
 """The `local` stack (Pulumi.local.yaml) points every AWS service the program uses at the emulator,
-and the README says how to use it, on its usual port or another."""
+and docs/without-aws.md says how to use it, on its usual port or another."""
 
 import json
 import re
@@ -39,19 +39,19 @@ def test_the_local_stack_sends_every_service_the_program_uses_to_one_local_endpo
     assert program.config["aws:s3UsePathStyle"] == "true"
 
 
-README = (ROOT / "README.md").read_text()
+PAGE = (ROOT / "docs" / "without-aws.md").read_text()
 
 
-def test_the_readme_says_upload_wait_works_on_the_emulator_as_the_end_to_end_suite_shows():
-    assert "does not\nwork against MiniStack yet" not in README and "does not work against MiniStack" not in README
+def test_the_page_says_upload_wait_works_on_the_emulator_as_the_end_to_end_suite_shows():
+    assert "does not\nwork against MiniStack yet" not in PAGE and "does not work against MiniStack" not in PAGE
     e2e = (ROOT / "tests" / "e2e" / "test_pipeline.py").read_text() + (ROOT / "tests" / "e2e" / "test_selftest.py").read_text()
     assert '"--wait"' in e2e and '"selftest"' in e2e
 
 
-def test_the_readme_s_other_port_stack_file_sends_every_service_to_that_port(tmp_path):
-    """The README's commands for MiniStack on another port, run on copies of the project files:
+def test_the_page_s_other_port_stack_file_sends_every_service_to_that_port(tmp_path):
+    """The page's commands for MiniStack on another port, run on copies of the project files:
     the stack they make differs from `local` in its endpoints' port alone."""
-    section = README.split("**On another port.**", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    section = PAGE.split("**On another port.**", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     (sed,) = [line for line in section.splitlines() if line.startswith("sed ")]
     port = re.search(r"GATEWAY_PORT=(\d+)", section)[1]
     stack = re.search(r"> Pulumi\.(\S+)\.yaml", sed)[1]

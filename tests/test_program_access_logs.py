@@ -79,7 +79,7 @@ def test_access_log_days_sets_the_expiry():
 
 
 def test_access_log_days_must_be_positive():
-    from infra.settings import SettingsError
+    from transcribe_pipeline.errors import SettingsError
 
     with pytest.raises(SettingsError, match=r"^accessLogDays is 0: keep the access logs 1 day or more$"):
         run_program("dev", {"accessLogDays": 0})

@@ -118,7 +118,7 @@ def test_completion_may_read_this_stacks_jobs_and_no_other_stacks(program):
 
 def completion_resources(program, typ: str) -> list:
     """The completion stage's own resources of a type (the stack's alarm topic is another's)."""
-    return [r for r in program.of_type(typ) if r.name.startswith("completion-")]
+    return [r for r in program.of_type(typ) if r.role.startswith("completion-")]
 
 
 def test_no_topic_and_no_topic_output_unless_an_email_is_configured(program):

@@ -102,7 +102,9 @@ def test_every_alarm_announces_trouble_and_recovery_on_the_encrypted_alarm_topic
     for alarm in program.of_type(ALARM):
         assert alarm.inputs["alarmActions"] == alarm.inputs["okActions"] == [topic.state["arn"]], alarm.name
         assert alarm.inputs["treatMissingData"] == "notBreaching"
-        assert "Operating it" in alarm.inputs["alarmDescription"]
+        # Each says where to read what to do: a page of docs/ and its section.
+        assert "see docs/operating.md, Alarms" in alarm.inputs["alarmDescription"]
+    assert "\n## Alarms\n" in (ROOT / "docs" / "operating.md").read_text()
     assert program.outputs["alarmTopicArn"] == topic.state["arn"]
 
 
@@ -113,7 +115,7 @@ def test_without_alarm_email_the_topic_has_no_subscription(program):
 def test_alarm_email_subscribes_to_the_alarm_topic():
     told = run_program("prod", {"alarmEmail": "ops@example.com"})
     (subscription,) = told.of_type("aws:sns/topicSubscription:TopicSubscription")
-    assert subscription.name == "observability-alarm-email"
+    assert subscription.role == "observability-alarm-email"
     assert subscription.inputs["endpoint"] == "ops@example.com" and subscription.inputs["protocol"] == "email"
     assert subscription.inputs["topic"] == told.named("observability-alarms").state["arn"]
 
@@ -175,4 +177,4 @@ def test_a_daily_limit_adds_an_alarm_on_the_upload_function_s_own_count():
     assert (alarm["metricName"], alarm["dimensions"], alarm["threshold"]) == ("DailyLimitReached", {"Stage": "upload"}, 0)
     assert alarm["metricName"] in emitted_metrics()
     assert limited.named("upload-handler-lambda").inputs["environment"]["variables"]["MAX_JOBS_PER_DAY"] == "500"
-    assert "observability-daily-limit" not in {a.name for a in run_program("prod").of_type(ALARM)}
+    assert "observability-daily-limit" not in {a.role for a in run_program("prod").of_type(ALARM)}

@@ -164,7 +164,7 @@ INVALID_OPTIONS = [
     ({"vocabulary": ["a" * 257]}, "it has 257 characters: Transcribe allows 256"),
     ({"vocabulary": [f"Term-{'x' * 200}" for _ in range(250)]}, "vocabulary takes 51500 bytes: Transcribe allows 50 KB"),
     ({"vocabulary": ["Los-Angeles"], "vocabularyFile": TABLE_FILE}, "vocabulary and vocabularyFile are both set"),
-    ({"vocabularyFile": "../outside.txt"}, "vocabularyFile is '../outside.txt': give the path of a table file inside this repository"),
+    ({"vocabularyFile": "../outside.txt"}, "vocabularyFile is '../outside.txt': give the path of a table file inside the program's directory"),
     ({"vocabularyFile": "pytest.ini"}, "vocabularyFile 'pytest.ini' is not a vocabulary table"),
     ({"vocabulary": ["Los-Angeles"], "languageCode": "auto"}, "list the 2 to 5 languages"),
     ({"vocabularyFilterWords": ["bad word"]}, "vocabularyFilterWords has the word 'bad word'"),
@@ -181,7 +181,7 @@ INVALID_OPTIONS = [
 
 @pytest.mark.parametrize("overrides, message", INVALID_OPTIONS, ids=[m[:40] for _, m in INVALID_OPTIONS])
 def test_a_bad_option_stops_the_preview_with_one_sentence_naming_it(overrides, message):
-    from infra.settings import SettingsError
+    from transcribe_pipeline.errors import SettingsError
 
     with pytest.raises(SettingsError) as raised:
         run_program("dev", overrides)
@@ -190,7 +190,7 @@ def test_a_bad_option_stops_the_preview_with_one_sentence_naming_it(overrides, m
 
 
 def test_the_redaction_languages_are_the_documented_ones_and_transcribe_language_codes():
-    from infra.settings import REDACTION_LANGUAGES, transcribe_language_codes
+    from transcribe_pipeline.transcribe_checks import REDACTION_LANGUAGES, transcribe_language_codes
 
     assert set(REDACTION_LANGUAGES) == {"en-US", "es-US", "fr-FR", "fr-CA", "de-DE", "de-CH", "it-IT", "pt-PT", "pt-BR"}
     assert set(REDACTION_LANGUAGES) <= set(transcribe_language_codes())

@@ -11,7 +11,7 @@ import pytest
 
 from naming import SUPPORTED_FORMATS, error_key, subtitle_key, text_key, transcript_key
 from pipeline import CREDENTIALS, EMPTY
-from infra.settings import START_RATE_MAX
+from transcribe_pipeline.checks import START_RATE_MAX
 from program import PROJECT, ROOT, run_program
 
 

@@ -118,15 +118,15 @@ def test_transcripts_of_the_same_file_name_in_two_folders_do_not_overwrite_each_
     assert (tmp_path / "b" / "talk.mp3.txt").read_text() == "from b"
 
 
-def test_the_readme_fetch_sample_prints_what_the_readme_shows(run, pipeline, s3, tmp_path, monkeypatch):
+def test_the_documented_fetch_sample_prints_what_the_media_tool_page_shows(run, pipeline, s3, tmp_path, monkeypatch):
     put(s3, pipeline.output_bucket, "transcripts/team/talk.mp3.txt", b"hello")
     monkeypatch.chdir(tmp_path)
 
     result = run("fetch", "team/talk.mp3", "--stack", "dev", "--format", "txt", "--out", ".")
 
     assert result.out == f"saved team/talk.mp3.txt (from s3://{pipeline.output_bucket}/transcripts/team/talk.mp3.txt)\n"
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    assert "saved team/talk.mp3.txt (from s3://<outputBucket>/transcripts/team/talk.mp3.txt)" in readme
+    page = (Path(__file__).resolve().parents[2] / "docs" / "media-tool.md").read_text()
+    assert "saved team/talk.mp3.txt (from s3://<outputBucket>/transcripts/team/talk.mp3.txt)" in page
 
 
 def test_a_key_with_a_dot_dot_folder_is_not_saved_outside_out(run, pipeline, s3, tmp_path):

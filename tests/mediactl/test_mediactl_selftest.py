@@ -31,8 +31,9 @@ def the_pipeline_transcribes(
 
     def function(name, event):
         for record, (key, etag) in zip(event["Records"], uploads_of(event)):
-            ledger.record(pipeline.input_bucket, key, etag, record["s3"]["object"]["size"], pipeline.job_name_prefix, origin="s3")
-            started.append(start_job(pipeline, key, etag, document=transcript_document(text)))
+            entry, _ = ledger.record(pipeline.input_bucket, key, etag, record["s3"]["object"]["size"], pipeline.job_name_prefix, origin="s3")
+            started.append(start_job(pipeline, key, naming.attempt_id(entry.version, 0), document=transcript_document(text)))
+            ledger.started(entry)
             for fmt in set(("srt",)) - set(subtitles):
                 s3.delete_object(Bucket=pipeline.output_bucket, Key=naming.subtitle_key("transcripts/", key, fmt))
             if fails:

@@ -14,6 +14,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from function import naming
+from function.ledger import Ledger
 from hints import assert_run_as_printed, printed_commands
 from mediactl import jobs
 from mediactl_fakes import (
@@ -390,3 +391,20 @@ def test_an_upload_the_ledger_has_as_queued_is_waited_for_past_the_start_timeout
 
     assert result.code == 130, "still waiting when interrupted, never 'failed'"
     assert "no transcription job started within" not in result.err
+
+
+def test_a_job_started_before_the_ledger_heard_of_it_is_followed(run, queued, monkeypatch, talk, tmp_path, s3):
+    """The function started the job but its `started` write never landed (a crash in between):
+    the ledger still says queued, and the wait follows the job its item names."""
+    assert run("upload", talk, "--stack", "dev").code == 0
+    head = s3.head_object(Bucket=queued.input_bucket, Key="talk.mp3")
+    ledger = Ledger(boto3.client("dynamodb"), queued.outputs["ledgerTableName"])
+    entry, _ = ledger.record(queued.input_bucket, "talk.mp3", head["ETag"], head["ContentLength"], queued.job_name_prefix, origin="s3")
+    name = start_job(queued, "talk.mp3", naming.attempt_id(entry.version, 0), document=transcript_document("started unrecorded"))
+    monkeypatch.setattr(jobs, "pause", lambda seconds: None)
+
+    result = run("upload", talk, "--stack", "dev", "--wait", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.err
+    assert f"talk.mp3: COMPLETED (job {name})" in result.out and "started unrecorded" in result.out
+    assert ledger.versions(queued.input_bucket, "talk.mp3")[0].state == "queued"

@@ -11,9 +11,10 @@ import pytest
 import yaml
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 
+import policy_resources as kinds
 import security_policies as rules
 from pack_harness import POLICY_DIR, Resource, from_recorded, run_pack
-from program import ROOT, run_program
+from program import PIPELINE, ROOT, run_program
 
 # The stack files, and dev with the optional parts switched the other way.
 CONFIGURATIONS = {
@@ -46,8 +47,10 @@ def program_resources(programs, configuration: str) -> list[Resource]:
     return [from_recorded(recorded) for recorded in programs(configuration).resources]
 
 
-def named(resources: list[Resource], name: str) -> Resource:
-    (found,) = [r for r in resources if r.name == name]
+def named(resources: list[Resource], role: str) -> Resource:
+    """The resource of this role in the program's pipeline (`upload-queue-policy` for
+    `pipeline-upload-queue-policy`)."""
+    (found,) = [r for r in resources if r.name == f"{PIPELINE}-{role}"]
     return found
 
 
@@ -56,9 +59,9 @@ def test_the_pack_passes_on_every_resource_the_program_declares(programs, config
     resources = program_resources(programs, configuration)
     # Not vacuous: the program declares what every policy is about.
     types = {r.type for r in resources}
-    assert {rules.BUCKET, rules.PUBLIC_ACCESS_BLOCK, rules.BUCKET_POLICY, rules.BUCKET_LOGGING, rules.FUNCTION, rules.EVENT_INVOKE_CONFIG,
-            rules.PERMISSION, rules.LOG_GROUP, rules.ROLE, "aws:iam/policy:Policy", rules.QUEUE, rules.QUEUE_POLICY,
-            rules.EVENT_SOURCE_MAPPING, rules.METRIC_ALARM} <= types  # fmt: skip
+    assert {kinds.BUCKET, kinds.PUBLIC_ACCESS_BLOCK, kinds.BUCKET_POLICY, kinds.BUCKET_LOGGING, kinds.FUNCTION, kinds.EVENT_INVOKE_CONFIG,
+            kinds.PERMISSION, kinds.LOG_GROUP, kinds.ROLE, "aws:iam/policy:Policy", kinds.QUEUE, kinds.QUEUE_POLICY,
+            kinds.EVENT_SOURCE_MAPPING, kinds.METRIC_ALARM} <= types  # fmt: skip
     assert run_pack(resources) == []
 
 
@@ -139,7 +142,7 @@ def test_the_pack_fails_when_one_property_of_the_program_is_broken(programs, con
     change(resources)
     found = run_pack(resources)
     assert {v.policy for v in found} == policies
-    assert all(v.urn.rsplit("::", 1)[1].startswith(resource_name) for v in found), found
+    assert all(v.urn.rsplit("::", 1)[1].startswith(f"{PIPELINE}-{resource_name}") for v in found), found
 
 
 # --- the pack as `pulumi preview --policy-pack policy` loads it ---------------------------------
@@ -161,7 +164,7 @@ def test_the_pack_runs_every_policy_as_mandatory(monkeypatch):
 
 def test_every_policy_is_mandatory_named_once_and_documented():
     names = [policy.name for policy in rules.POLICIES]
-    documented = re.findall(r"^\| `([a-z0-9-]+)` \| ", (ROOT / "README.md").read_text(), flags=re.MULTILINE)
+    documented = re.findall(r"^\| `([a-z0-9-]+)` \| ", (ROOT / "docs" / "security.md").read_text(), flags=re.MULTILINE)
     assert len(set(names)) == len(names) and set(names) <= set(documented)
     for policy in rules.POLICIES:
         assert isinstance(policy, (ResourceValidationPolicy, StackValidationPolicy))

@@ -1,1 +1,0 @@
-"""The pipeline's components: one module per concern."""
