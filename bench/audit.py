@@ -174,7 +174,7 @@ def report(configs: list[Config], rounds: int, elapsed: float, costs: list[str],
     return "\n".join([
         f"Measured {datetime.date.today().isoformat()} on {machine()}, Python {platform.python_version()};"
         f" {rounds} interleaved round{'s' if rounds > 1 else ''} for {configs[0].objects:,} objects"
-        f"{', 3 for 100,000' if len(configs) > 2 and rounds < 3 else ''} (medians), {seconds(elapsed)} in all"
+        f"{', 3 for 100,000' if configs[-1].objects != configs[0].objects and rounds < 3 else ''} (medians), {seconds(elapsed)} in all"
         f" (load average {load:.1f} at the start), `{command}`.",
         "",
         table(configs),
@@ -220,6 +220,6 @@ def main(argv: list[str]) -> int:
             measure(config, rounds if config.objects == objects else max(rounds, 3), Path(folder))
     text = report(configs, rounds, time.perf_counter() - started, costs, argv, load)
     print(text)
-    if not args.quick and args.layout == "both":
+    if not args.quick:
         write_section("audit", "Audit: `mediactl audit` on a million media objects (`python -m bench audit`)", text)
     return 0
