@@ -10,6 +10,7 @@ checked against what the stack holds (objects, counts, gaps) before its figures 
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -28,6 +29,7 @@ from bench.audit_aws import Latency
 from bench.audit_stack import FakeStack
 from bench.common import ROOT, fake_aws_environ, machine, progress
 from bench.results import write_section
+from mediactl import listing
 
 LATENCY = Latency(list_page=0.030, scan_page=0.010, call=0.010)
 ASSUMPTIONS = (
@@ -37,7 +39,7 @@ ASSUMPTIONS = (
     f"a DynamoDB Scan page (1 MB read) {LATENCY.scan_page * 1000:.0f} ms, GetItem, Query, GetQueueAttributes and"
     f" GetTranscriptionJob {LATENCY.call * 1000:.0f} ms — *assumed: DynamoDB states single-digit millisecond"
     " latency for its requests (Developer Guide, \"What is Amazon DynamoDB?\"), nothing for a 1 MB Scan page*",
-    "no throttling and no network transfer time beyond the loopback: 16 listings at a time are far below S3's"
+    f"no throttling and no network transfer time beyond the loopback: {2 * listing.PROCESSES} listing pages asked for at a time are far below S3's"
     " 5,500 GET requests per second per prefix (S3 User Guide, \"Best practices design patterns: optimizing Amazon"
     " S3 performance\"); what the scan reads per second is in the notes",
 )
@@ -57,14 +59,19 @@ class Run:
 class Config:
     objects: int
     folders: bool
-    runs: dict = field(default_factory=lambda: {"ours": [], "baseline": []})
+    runs: dict = field(default_factory=lambda: {name: [] for name in VARIANTS})
 
     @property
     def name(self) -> str:
         return f"{self.objects:,} objects, {'in folders (archive/<year>/<month>/)' if self.folders else 'flat'}"
 
 
-VARIANTS = {"ours": False, "baseline": True}  # name: sequential?
+# name: (the flags of bench.audit_run, as the table names it)
+VARIANTS = {
+    "ours": ([], f"ours: listing in {listing.PROCESSES} processes, {listing.SCAN_SEGMENTS} scan segments"),
+    "threads": (["--threads"], f"previous: {listing.WORKERS} listing threads, {listing.SCAN_SEGMENTS} scan segments"),
+    "baseline": (["--sequential"], "baseline: 1 listing, 1 scan segment"),
+}
 
 
 class Endpoint:
@@ -98,20 +105,45 @@ def outputs_file(stack: FakeStack, folder: Path) -> Path:
     return path
 
 
-def one_run(endpoint: Endpoint, outputs: Path, sequential: bool, folder: Path) -> Run:
+def one_run(endpoint: Endpoint, outputs: Path, flags: list[str], folder: Path) -> Run:
     result_file = folder / "result.json"
-    command = [sys.executable, "-m", "bench.audit_run", str(outputs), str(result_file)] + (["--sequential"] if sequential else [])
+    command = [sys.executable, "-m", "bench.audit_run", str(outputs), str(result_file), *flags]
     env = fake_aws_environ({"AWS_ENDPOINT_URL": endpoint.url, "AWS_REGION": "us-east-1", "PYTHONPATH": str(ROOT)})
     endpoint.call("reset")
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(child.pid, 0)
+    peak = 0.0
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        peak = max(peak, memory_mb(child.pid))
+        time.sleep(0.25)
     wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise RuntimeError(f"the audit run failed ({child.returncode}): {child.stderr.read()[-800:]}")
     stats = endpoint.call("stats")
-    return Run(wall, usage.ru_maxrss / 1024, stats["requests"], sum(stats["late"].values()), json.loads(result_file.read_text()))
+    return Run(wall, max(peak, usage.ru_maxrss / 1024), stats["requests"], sum(stats["late"].values()), json.loads(result_file.read_text()))
+
+
+def memory_mb(pid: int) -> float:
+    """The memory of a process and its children (the listing processes) now: their proportional
+    set sizes added up, so the pages a forked child still shares with its parent count once."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    total, pids = 0, [pid]
+    while pids:
+        current = pids.pop()
+        pids += children.get(current, [])
+        with contextlib.suppress(OSError, StopIteration):
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()
+            total += int(next(line.split()[1] for line in rollup if line.startswith("Pss:")))
+    return total / 1024
 
 
 def check(run: Run, stack: FakeStack) -> None:
@@ -131,7 +163,7 @@ def measure(config: Config, rounds: int, folder: Path) -> None:
         for number in range(rounds):
             order = list(VARIANTS) if number % 2 == 0 else list(reversed(VARIANTS))
             for name in order:
-                run = one_run(endpoint, outputs, VARIANTS[name], folder)
+                run = one_run(endpoint, outputs, VARIANTS[name][0], folder)
                 check(run, stack)
                 config.runs[name].append(run)
                 progress(f"  round {number + 1}, {name}: {run.wall:.1f} s, {run.peak_mb:,.0f} MB, endpoint late {run.late:.1f} s in all")
@@ -153,18 +185,19 @@ def table(configs: list[Config]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for config in configs:
-        ours, baseline = config.runs["ours"], config.runs["baseline"]
-        ratio = median(a.wall / b.wall for a, b in zip(ours, baseline, strict=True))
-        for name, runs in (("ours: 16 listing threads, 8 scan segments", ours), ("baseline: 1 thread, 1 segment", baseline)):
+        baseline = config.runs["baseline"]
+        for name, (_, label) in VARIANTS.items():
+            runs = config.runs[name]
+            ratio = median(a.wall / b.wall for a, b in zip(runs, baseline, strict=True))
             phase = lambda label: seconds(median(r.result["phases"][label] for r in runs))  # noqa: E731
             requests = runs[0].requests
             listed = requests.get("ListObjectsV2", 0)
             lines.append(
-                f"| {config.name} | {name} | **{seconds(median(r.wall for r in runs))}** | {phase('ledger scan')} |"
+                f"| {config.name} | {label} | **{seconds(median(r.wall for r in runs))}** | {phase('ledger scan')} |"
                 f" {phase('transcript listing')} | {phase('media listing')} | {seconds(median(r.result['cpu_seconds'] for r in runs))} |"
                 f" {median(r.peak_mb for r in runs):,.0f} MB | {listed:,} LIST, {requests.get('Scan', 0):,} Scan,"
                 f" {sum(requests.values()) - listed - requests.get('Scan', 0)} other | {median(r.late for r in runs):.1f} s |"
-                f" {f'{ratio:.2f}×' if runs is ours else '1'} |"
+                f" {'1' if name == 'baseline' else f'{ratio:.2f}×'} |"
             )
     return "\n".join(lines)
 
@@ -180,8 +213,9 @@ def report(configs: list[Config], rounds: int, elapsed: float, costs: list[str],
         table(configs),
         "",
         "Wall time: the whole command in a fresh interpreter (start and imports included), as a user waits for it;"
-        " the three phases run one after the other inside it; CPU: user + system time of the audit's process;"
-        " peak memory: its maximum resident set (`wait4`); requests: to the fake endpoint in one run; endpoint late: how long past their latency its answers"
+        " the three phases run one after the other inside it; CPU: user + system time of the audit's process and its listing processes;"
+        " peak memory: the most it and its listing processes held at once (their proportional set sizes, sampled every"
+        " quarter second, or its maximum resident set from `wait4` if larger); requests: to the fake endpoint in one run; endpoint late: how long past their latency its answers"
         " left, added up (its own CPU on a shared machine: 0 would be exact). Every run's"
         " account (objects, counts by state, the gaps' keys) matched the stack's before its figures counted.",
         "",
@@ -207,11 +241,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--objects", type=int, default=1_000_000, help="media objects in the large stack (default 1,000,000)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds for the large stack (default 3; 100,000: 3 at least)")
     parser.add_argument("--layout", choices=("both", "folders", "flat"), default="both", help="which bucket layouts (default both)")
+    parser.add_argument("--no-100000", dest="small", action="store_false", help="leave out the 100,000-object stack measured beside a larger one")
     parser.add_argument("--quick", action="store_true", help="20,000 objects, one round, nothing written: a smoke run")
     args = parser.parse_args(argv)
     objects, rounds = (20_000, 1) if args.quick else (args.objects, args.rounds)
     layouts = [folders for folders in (True, False) if args.layout in ("both", "folders" if folders else "flat")]
-    configs = [Config(objects, folders) for folders in layouts] + ([Config(100_000, True)] if objects > 100_000 and layouts[0] else [])
+    configs = [Config(objects, folders) for folders in layouts] + ([Config(100_000, True)] if objects > 100_000 and layouts[0] and args.small else [])
 
     started, load = time.perf_counter(), os.getloadavg()[0]
     costs = audit_cost.measure(FakeStack(100_000))
