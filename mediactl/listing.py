@@ -21,6 +21,7 @@ import queue
 import signal
 import sys
 import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -131,9 +132,18 @@ def _start_worker(region: str | None) -> None:
     global _s3
     # Ctrl-C is the calling process's to handle: it stops asking for pages and says so.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A calling process killed outright (SIGTERM from cron's timeout, say) cannot stop its pool,
+    # and a process waiting for work would wait forever: each one ends when its parent is gone.
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
     from mediactl.aws import Clients
 
     _s3 = Clients(region).s3
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _list_page(bucket: str, folder: str, delimiter: str, token: str | None):
