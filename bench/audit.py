@@ -39,7 +39,7 @@ ASSUMPTIONS = (
     f"a DynamoDB Scan page (1 MB read) {LATENCY.scan_page * 1000:.0f} ms, GetItem, Query, GetQueueAttributes and"
     f" GetTranscriptionJob {LATENCY.call * 1000:.0f} ms — *assumed: DynamoDB states single-digit millisecond"
     " latency for its requests (Developer Guide, \"What is Amazon DynamoDB?\"), nothing for a 1 MB Scan page*",
-    f"no throttling and no network transfer time beyond the loopback: {2 * listing.PROCESSES} listing pages asked for at a time are far below S3's"
+    f"no throttling and no network transfer time beyond the loopback: {listing.WORKERS} listings at a time are far below S3's"
     " 5,500 GET requests per second per prefix (S3 User Guide, \"Best practices design patterns: optimizing Amazon"
     " S3 performance\"); what the scan reads per second is in the notes",
 )
@@ -68,9 +68,8 @@ class Config:
 
 # name: (the flags of bench.audit_run, as the table names it)
 VARIANTS = {
-    "ours": ([], f"ours: listing in {listing.PROCESSES} processes, {listing.SCAN_SEGMENTS} scan segments"),
-    "threads": (["--threads"], f"previous: {listing.WORKERS} listing threads, {listing.SCAN_SEGMENTS} scan segments"),
-    "baseline": (["--sequential"], "baseline: 1 listing, 1 scan segment"),
+    "ours": ([], f"ours: {listing.WORKERS} listing threads, {listing.SCAN_SEGMENTS} scan segments"),
+    "baseline": (["--sequential"], "baseline: 1 thread, 1 segment"),
 }
 
 
@@ -213,8 +212,8 @@ def report(configs: list[Config], rounds: int, elapsed: float, costs: list[str],
         table(configs),
         "",
         "Wall time: the whole command in a fresh interpreter (start and imports included), as a user waits for it;"
-        " the three phases run one after the other inside it; CPU: user + system time of the audit's process and its listing processes;"
-        " peak memory: the most it and its listing processes held at once (their proportional set sizes, sampled every"
+        " the three phases run one after the other inside it; CPU: user + system time of the audit's process (and any children);"
+        " peak memory: the most it and any child processes held at once (their proportional set sizes, sampled every"
         " quarter second, or its maximum resident set from `wait4` if larger); requests: to the fake endpoint in one run; endpoint late: how long past their latency its answers"
         " left, added up (its own CPU on a shared machine: 0 would be exact). Every run's"
         " account (objects, counts by state, the gaps' keys) matched the stack's before its figures counted.",

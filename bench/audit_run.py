@@ -1,11 +1,11 @@
 """One run of `mediactl audit --json` for `python -m bench audit`, in an interpreter of its own
 (so the parent can read its peak memory), against the endpoint AWS_ENDPOINT_URL names.
 
-`python -m bench.audit_run OUTPUTS RESULT [--sequential | --threads] [--profile FILE]` writes RESULT, a JSON
-document: the exit code, the audit's own JSON, the CPU time of the process and its listing
-processes, and the wall time of each phase (the ledger scan, the transcript listing, the media
+`python -m bench.audit_run OUTPUTS RESULT [--sequential] [--profile FILE]` writes RESULT, a JSON
+document: the exit code, the audit's own JSON, the CPU time of the process (and any
+children), and the wall time of each phase (the ledger scan, the transcript listing, the media
 listing). `--sequential` is the baseline: one listing and one scan segment, the same code
-otherwise; `--threads` the previous listing, on 16 threads in the tool's own process.
+otherwise.
 """
 
 import argparse
@@ -18,7 +18,6 @@ import sys
 import time
 from functools import partial, wraps
 
-from bench import audit_threads
 from mediactl import listing
 from mediactl.cli import main as mediactl
 
@@ -42,13 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outputs")
     parser.add_argument("result")
     parser.add_argument("--sequential", action="store_true")
-    parser.add_argument("--threads", action="store_true", help="the previous listing: threads in this process (bench/audit_threads.py)")
     parser.add_argument("--profile", metavar="FILE")
     args = parser.parse_args(argv)
 
     list_objects, scan_table = listing.list_objects, listing.scan_table
-    if args.threads:
-        list_objects = audit_threads.list_objects
     if args.sequential:
         list_objects, scan_table = partial(list_objects, workers=1), partial(scan_table, segments=1)
     phases: list[float] = []
