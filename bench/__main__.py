@@ -1,5 +1,6 @@
 """`python -m bench [--quick] [--skip-suite]`: measure, then print the markdown table;
-`python -m bench scale`: the bulk-upload simulation (bench/scale.py).
+`python -m bench scale`: the bulk-upload simulation (bench/scale.py);
+`python -m bench audit`: `mediactl audit` on a million objects (bench/audit.py).
 
 Run it from the repository root with the test environment (`.venv/bin/python -m bench`). The
 table goes to stdout and, for a full run, to its section of `bench/RESULTS.md`; progress goes to
@@ -30,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import scale
 
         return scale.main(argv[1:])
+    if argv[:1] == ["audit"]:
+        use_fake_aws()
+        from bench import audit
+
+        return audit.main(argv[1:])
     return pipeline(argv)
 
 

@@ -6,10 +6,12 @@ does not read AWS_REGION, which the AWS CLI v2 prefers; the tool does, as the CL
 """
 
 import os
-
+import re
+from datetime import datetime
 from functools import cached_property
 
 import boto3
+import botocore.session
 from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
 from botocore.exceptions import (
@@ -19,6 +21,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     NoRegionError,
 )
+from botocore.utils import parse_timestamp
 
 _RETRIES = {"mode": "standard", "max_attempts": 5}
 _CONNECTIONS = 20
@@ -38,12 +41,32 @@ CREDENTIAL_CODES = {
 ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "403", "Forbidden"}
 MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 
+# How S3 writes every LastModified of a listing (S3 API Reference, ListObjectsV2: ISO 8601, UTC).
+_ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
+
+
+def read_timestamp(value):
+    """botocore's timestamp parser, with a fast path for S3's `2019-10-12T17:50:30.000Z`.
+
+    botocore reads every timestamp with dateutil's general parser, which took over half of the
+    CPU of parsing a ListObjectsV2 page (`python -m bench audit`): a million media objects and
+    their transcripts are four million of them. `datetime.fromisoformat` reads that form exactly,
+    to the same instant, in UTC; anything else (epoch seconds in JSON, HTTP dates in headers)
+    goes to botocore's own parser as before."""
+    if isinstance(value, str) and _ISO_UTC.fullmatch(value):
+        return datetime.fromisoformat(value)
+    return parse_timestamp(value)
+
 
 class Clients:
     """The clients of one run, all in one region (None: the environment's), made on first use."""
 
     def __init__(self, region: str | None = None):
-        self.session = boto3.session.Session(region_name=region or os.environ.get("AWS_REGION") or None)
+        core = botocore.session.get_session()
+        # The parsers of this session's clients read timestamps with read_timestamp (botocore's
+        # ResponseParserFactory.set_parser_defaults, as the AWS CLI sets its own).
+        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=read_timestamp)
+        self.session = boto3.session.Session(botocore_session=core, region_name=region or os.environ.get("AWS_REGION") or None)
 
     @cached_property
     def s3(self):

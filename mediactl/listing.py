@@ -4,8 +4,8 @@ does with a page needs no lock), with a count for a progress bar.
 
 S3 lists up to 1,000 keys a call, in UTF-8 binary order (S3 API Reference, ListObjectsV2), so one
 listing of a million objects is a thousand calls one after the other; the folders under a prefix
-(its CommonPrefixes with Delimiter "/") are listed side by side instead. A bucket without folders
-is listed in one run. DynamoDB's Scan splits a table into segments that are read in parallel
+(its CommonPrefixes with Delimiter "/", and theirs) are listed side by side instead. A bucket
+without folders is listed in one run. DynamoDB's Scan splits a table into segments that are read in parallel
 (DynamoDB Developer Guide, "Parallel scan").
 """
 
@@ -54,21 +54,35 @@ def _drain(work: list, run_one, on_page, workers: int) -> None:
 
 def list_objects(s3, bucket: str, prefix: str, on_page, workers: int = WORKERS) -> None:
     """Every object under `prefix`, handed to `on_page` a page (a list of ListObjectsV2 entries)
-    at a time: the objects right under the prefix, and each folder under it on a thread."""
+    at a time. Folders are opened a level at a time (the objects right in them handed on, their
+    subfolders found: `archive/`, then its years, then their months) while there are fewer of
+    them than workers; then each folder is listed whole, side by side, one per thread."""
     paginator = s3.get_paginator("list_objects_v2")
-    folders: list[str] = []
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix, Delimiter="/"):
-        folders += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
-        if page.get("Contents"):
-            on_page(page["Contents"])
+
+    def open_folder(folder: str, put) -> None:
+        subfolders = _Subfolders()
+        for page in paginator.paginate(Bucket=bucket, Prefix=folder, Delimiter="/"):
+            subfolders += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+            if page.get("Contents"):
+                put(page["Contents"])
+        put(subfolders)
 
     def list_folder(folder: str, put) -> None:
         for page in paginator.paginate(Bucket=bucket, Prefix=folder):
             if page.get("Contents"):
                 put(page["Contents"])
 
+    folders = [prefix]
+    while 0 < len(folders) < workers:
+        found: list[str] = []
+        _drain(folders, open_folder, lambda page: found.extend(page) if isinstance(page, _Subfolders) else on_page(page), workers)
+        folders = found
     if folders:
         _drain(folders, list_folder, on_page, workers)
+
+
+class _Subfolders(list):
+    """The subfolders an opened folder holds (its objects were handed on)."""
 
 
 def scan_table(dynamodb, table: str, on_page, projection: str, names: dict, segments: int = SCAN_SEGMENTS) -> None:

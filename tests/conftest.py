@@ -1,3 +1,13 @@
+import os
+import sys
+
+# Machines like CI's set PYTHONDONTWRITEBYTECODE and the test command installs nothing
+# byte-compiled, so every process (each test worker, the emulator, each function it runs, each
+# program a test runs) compiled pulumi_aws, botocore and moto from source again: let the first
+# one keep what it compiled. Set before anything else is imported, and inherited by subprocesses.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
 import functools
 import json
 import time

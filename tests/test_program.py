@@ -90,6 +90,8 @@ def test_dev_deletes_buckets_with_their_data_on_destroy(dev):
         assert bucket.retain_on_delete is False
     for queue in ("failures-queue", "upload-queue-queue", "upload-queue-dead-letters"):
         assert dev.named(queue).retain_on_delete is False
+    (ledger,) = dev.of_type("aws:dynamodb/table:Table")
+    assert ledger.retain_on_delete is False
 
 
 def test_prod_keeps_buckets_their_data_and_their_guards_on_destroy(prod):
@@ -100,6 +102,9 @@ def test_prod_keeps_buckets_their_data_and_their_guards_on_destroy(prod):
     # So are the queues, with the uploads that wait in them to start or for a redrive.
     for queue in ("failures-queue", "upload-queue-queue", "upload-queue-dead-letters"):
         assert prod.named(queue).retain_on_delete is True
+    # And the ledger, the account of every upload.
+    (ledger,) = prod.of_type("aws:dynamodb/table:Table")
+    assert ledger.retain_on_delete is True
     for bucket in prod.of_type(BUCKET):
         assert bucket.inputs["forceDestroy"] is False
     # The notification feeds a pipeline that destroy removes: it goes too.
@@ -114,6 +119,7 @@ KEPT_ON_DESTROY = {
     "upload-queue-queue": "upload queue",
     "upload-queue-dead-letters": "dead-letter queue",
     "failures-queue": "failure queue",
+    "ledger-table": "ledger table",
 }
 
 
@@ -122,7 +128,7 @@ def test_on_destroy_is_described_as_what_it_keeps(prod):
 
     import yaml
 
-    kept = {r.name for r in prod.resources if r.retain_on_delete and r.type in (BUCKET, "aws:sqs/queue:Queue")}
+    kept = {r.name for r in prod.resources if r.retain_on_delete and r.type in (BUCKET, "aws:sqs/queue:Queue", "aws:dynamodb/table:Table")}
     assert kept == {f"{PIPELINE}-{role}" for role in KEPT_ON_DESTROY}
     yaml_description = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]["onDestroy"]["description"]
     package = ROOT / "transcribe_pipeline"

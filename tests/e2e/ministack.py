@@ -53,8 +53,7 @@ def start_venv_build() -> subprocess.Popen | None:
     build = " && ".join(
         [
             f"{sys.executable} -m venv --without-pip {building}",
-            f"{sys.executable} -m pip --python {venv_python(building)} install -q --disable-pip-version-check"
-            f" --no-deps -r {REQUIREMENTS}",
+            f"{installer(venv_python(building))} -q --no-deps -r {REQUIREMENTS}",
             f"echo -n {_fingerprint()} > {building / STAMP.name}",
             f"rm -rf {VENV}",
             f"mv {building} {VENV}",
@@ -66,6 +65,16 @@ def start_venv_build() -> subprocess.Popen | None:
     return subprocess.Popen(
         ["flock", str(LOCK), "/bin/sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+
+
+def installer(python: Path) -> str:
+    """The command that installs into `python`'s environment: uv's pip when the test environment
+    has it (the README's test command installs it: it takes seconds where pip takes a minute),
+    pip otherwise."""
+    uv = Path(sys.executable).parent / "uv"
+    if uv.exists():
+        return f"{uv} pip install --python {python}"
+    return f"{sys.executable} -m pip --python {python} install --disable-pip-version-check"
 
 
 def wait_for_venv(build: subprocess.Popen | None) -> Path:

@@ -215,3 +215,13 @@ def test_delete_refuses_a_key_outside_the_stack_s_prefix(run, pulumi):
     deploy(pulumi, "dev", key_prefix="media/")
     result = run("delete", "other/talk.mp3", "--stack", "dev", "--yes")
     assert result.code == 2 and "is not a media key of stack 'dev'" in result.err
+
+
+def test_audit_of_a_bucket_that_is_gone_is_one_line(run, pipeline, s3):
+    # The media bucket is listed in worker processes: what AWS said comes back from them.
+    s3.delete_bucket(Bucket=pipeline.input_bucket)
+
+    result = run("audit", "--stack", "dev")
+
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.strip().splitlines() == [f"mediactl: error: no such bucket: {pipeline.input_bucket}"], result.err
