@@ -6,7 +6,7 @@ import re
 from bench.common import ROOT
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
-TITLE = "# Benchmark results\n\nWritten by `python -m bench` and `python -m bench scale`; the README states the goals.\n"
+TITLE = "# Benchmark results\n\nWritten by `python -m bench`, `python -m bench scale` and `python -m bench audit`; docs/development.md states the goals.\n"
 
 
 def write_section(name: str, heading: str, text: str) -> None:
