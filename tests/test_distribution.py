@@ -8,6 +8,7 @@ project is installed (`--no-deps --no-build-isolation`).
 """
 
 import ast
+import fcntl
 import json
 import os
 import shutil
@@ -32,8 +33,23 @@ SOURCES = ("pyproject.toml", "LICENSE", "README.md", "mediactl", "function", "tr
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """A fresh virtual environment with the project installed by pip; its bin directory."""
-    work = tmp_path_factory.mktemp("distribution")
+    """A fresh virtual environment with the project installed by pip; its bin directory. Built
+    once for the whole run: the test processes (pytest-xdist workers) share the directory above
+    their own temporary ones, and the first to hold the lock builds it."""
+    run_temp = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        run_temp = run_temp.parent  # the run's, above each worker's own
+    shared = run_temp / "distribution"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "built").exists():
+            install(shared)
+            (shared / "built").touch()
+    return shared / "venv" / "bin"
+
+
+def install(work: Path) -> None:
     source = work / "source"
     source.mkdir()
     for name in SOURCES:
@@ -54,7 +70,6 @@ def installed(tmp_path_factory) -> Path:
         capture_output=True, text=True, timeout=120, env=clean_environment(),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return venv / "bin"
 
 
 def clean_environment() -> dict[str, str]:
