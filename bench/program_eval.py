@@ -112,13 +112,16 @@ def measure_program(quick: bool) -> list[Row]:
 def measure_suite(quick: bool) -> list[Row]:
     """The whole unit suite, once, as it stands: whatever fails is reported, not hidden."""
     # The end-to-end suite (tests/e2e, on the MiniStack emulator) is not the unit suite.
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ignore=tests/e2e"]
+    command = [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", "--ignore=tests/e2e"]
     started = time.perf_counter()
     try:
         done = subprocess.run(command, cwd=ROOT, env=ORIGINAL_ENVIRON, capture_output=True, text=True, timeout=900)
         elapsed = time.perf_counter() - started
         summary = (done.stdout.strip().splitlines() or ["(no output)"])[-1].strip("= ")
         failed = done.returncode != 0
+        for line in done.stdout.splitlines():
+            if line.startswith(("FAILED ", "ERROR ")):
+                print(f"[bench] unit suite: {line}", file=sys.stderr)
         interrupted = "Interrupted" in done.stdout or done.returncode not in (0, 1)
     except subprocess.TimeoutExpired:
         elapsed, summary, failed, interrupted = time.perf_counter() - started, "timed out after 900 s", True, True
