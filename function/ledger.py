@@ -9,7 +9,8 @@ An item (DynamoDB attribute: meaning):
   key, bucket, size, etag
   state            queued, started, completed, failed, rejected, dead-lettered or deleted
   jobName, attempt the job's name, and how many times a re-transcription was forced
-  origin           who reported the upload first: s3, reconcile, backfill, adopted
+  origin           who reported the upload first: s3, reconcile, backfill, adopted; force
+                   for a re-transcription `mediactl backfill --force` asked for
   queuedAt, startedAt, endedAt, deletedAt   epoch seconds
   reason           why there is no transcript (failed, rejected, dead-lettered)
   minutes          minutes transcribed (completed)
@@ -282,7 +283,7 @@ class Ledger:
         item = {
             "media": _s(media), "version": _s(version), "key": _s(key), "bucket": _s(bucket), "size": _n(size),
             "etag": _s(etag.strip('"')), "state": _s(QUEUED), "attempt": _n(attempt),
-            "jobName": _s(job_name_of(job_name_prefix, bucket, key, version, attempt)), "origin": _s("backfill"),
+            "jobName": _s(job_name_of(job_name_prefix, bucket, key, version, attempt)), "origin": _s("force"),
             "queuedAt": _n(now), "pending": _s(QUEUED), "due": _n(now + RESEND_AFTER),
         }  # fmt: skip
         forced = conditionally(

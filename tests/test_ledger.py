@@ -122,6 +122,7 @@ def test_a_forced_re_transcription_gets_a_job_name_of_its_own(pipeline):
     assert forced.attempt == 1 and forced.job_name != item["jobName"]
     pipeline.deliver(request("redo.mp3", origin="force"))
     assert [r["TranscriptionJobName"] for r in pipeline.requests] == [item["jobName"], forced.job_name]
+    assert items_by_key(pipeline)["redo.mp3"]["origin"] == "force"
 
 
 def test_a_message_reporting_an_upload_twice_in_one_batch_calls_transcribe_once(pipeline):
