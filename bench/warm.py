@@ -113,12 +113,12 @@ def measure(quick: bool) -> list[Row]:
     # call left unfaked fails, it never leaves the machine. Not kept: later benchmarks use moto.
     os.environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
     try:
-        return measure_with_fakes(quick, rounds, per_round)
+        return measure_with_fakes(rounds, per_round)
     finally:
         del os.environ["AWS_ENDPOINT_URL"]
 
 
-def measure_with_fakes(quick: bool, rounds: int, per_round: int) -> list[Row]:
+def measure_with_fakes(rounds: int, per_round: int) -> list[Row]:
     from bench import classic_handler
     import handler
 

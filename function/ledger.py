@@ -9,8 +9,7 @@ An item (DynamoDB attribute: meaning):
   key, bucket, size, etag
   state            queued, started, completed, failed, rejected, dead-lettered or deleted
   jobName, attempt the job's name, and how many times a re-transcription was forced
-  origin           who reported the upload first: s3, reconcile, backfill, adopted; force
-                   for a re-transcription `mediactl backfill --force` asked for
+  origin           who reported the upload first: s3, reconcile, backfill, adopted, force
   queuedAt, startedAt, endedAt, deletedAt   epoch seconds
   reason           why there is no transcript (failed, rejected, dead-lettered)
   minutes          minutes transcribed (completed)
